@@ -1,0 +1,15 @@
+namespace NRepl.Server.Evaluation;
+
+/// <summary>
+/// Where an eval's streamed replies go. The server implements it per session: it tags each
+/// message with the eval's id and the session and sends it on the connection that last used
+/// the session, so output of background threads started by an eval still reaches the user.
+/// </summary>
+public interface ISessionOutput
+{
+    /// <summary><c>out</c>/<c>err</c> text for <paramref name="evalId"/> in <paramref name="sessionId"/>.</summary>
+    void Write(string sessionId, string evalId, bool isError, string text);
+
+    /// <summary>The eval is blocked on stdin: send status exactly <c>["need-input"]</c>.</summary>
+    void NeedInput(string sessionId, string evalId);
+}

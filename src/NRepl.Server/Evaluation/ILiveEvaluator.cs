@@ -1,0 +1,26 @@
+namespace NRepl.Server.Evaluation;
+
+/// <summary>
+/// The live world as the ops see it: compile C# into the world, run it in the target,
+/// report output and the outcome. Implementations are safe to call from many sessions at once;
+/// evals of one session are serialized by the caller.
+/// </summary>
+public interface ILiveEvaluator
+{
+    /// <summary>
+    /// Compiles and runs <paramref name="request"/>. All of the eval's output has been handed to
+    /// <see cref="ISessionOutput"/> before the returned task completes. Never throws for user
+    /// errors (they are <see cref="EvalOutcome.Failed"/>); cancellation of <paramref name="ct"/>
+    /// interrupts the eval.
+    /// </summary>
+    Task<EvalOutcome> EvaluateAsync(EvalRequest request, CancellationToken ct);
+
+    /// <summary>Interrupt the running eval <paramref name="evalId"/> of <paramref name="sessionId"/>; its EvaluateAsync then returns Interrupted.</summary>
+    void Interrupt(string sessionId, string evalId);
+
+    /// <summary>Feed stdin of a session; an empty <paramref name="text"/> is end of input.</summary>
+    void Stdin(string sessionId, string text);
+
+    /// <summary>The session was closed: forget its values and pending input.</summary>
+    void ForgetSession(string sessionId);
+}
