@@ -1,0 +1,2 @@
+// Entry point of the target process; the host is built in Hosting/.
+return 0;
