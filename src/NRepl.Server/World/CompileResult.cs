@@ -1,0 +1,30 @@
+using NRepl.Server.World.Model;
+
+namespace NRepl.Server.World;
+
+/// <summary>The full image of a world (generation 0, or a replay after a target crash).</summary>
+internal sealed record WorldImage(byte[] Pe, byte[] Pdb);
+
+/// <summary>Outcome of compiling one submission against the current world.</summary>
+internal abstract record CompileResult
+{
+    private CompileResult() { }
+
+    /// <summary>
+    /// A delta ready for the target. The world moves to <see cref="Candidate"/> only when the target
+    /// accepted the delta (<see cref="WorldCompiler.Commit"/>).
+    /// </summary>
+    public sealed record Delta(
+        WorldSnapshot Candidate,
+        byte[] Metadata,
+        byte[] IL,
+        byte[] Pdb,
+        int? EvalMethodToken,
+        string? DefinitionSummary) : CompileResult;
+
+    /// <summary>
+    /// Nothing reached the target: compile errors, or a change that cannot be applied live.
+    /// <see cref="ErrorText"/> is one line per problem; <see cref="Kind"/> becomes the eval's <c>ex</c>.
+    /// </summary>
+    public sealed record Failed(string ErrorText, string Kind) : CompileResult;
+}

@@ -1,0 +1,46 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Emit;
+
+namespace NRepl.Server.World.Edits;
+
+/// <summary>The EnC edits of one compile, or the reasons it cannot be applied in place.</summary>
+internal sealed class EditPlan
+{
+    private readonly HashSet<ISymbol> _added = new(SymbolEqualityComparer.Default);
+    private readonly HashSet<ISymbol> _edited = new(SymbolEqualityComparer.Default);
+
+    public List<SemanticEdit> Edits { get; } = new();
+
+    public List<RefusedEdit> Refusals { get; } = new();
+
+    /// <summary>Trees outside the changed definitions whose code was recompiled (their diagnostics count too).</summary>
+    public HashSet<SyntaxTree> DependentTrees { get; } = new();
+
+    public void Insert(ISymbol symbol)
+    {
+        if (!_edited.Add(symbol)) return;
+        _added.Add(symbol);
+        Edits.Add(new SemanticEdit(SemanticEditKind.Insert, null, symbol));
+    }
+
+    public void Update(ISymbol oldSymbol, ISymbol newSymbol, Func<SyntaxNode, SyntaxNode?>? syntaxMap)
+    {
+        if (!_edited.Add(newSymbol)) return;
+        Edits.Add(new SemanticEdit(SemanticEditKind.Update, oldSymbol, newSymbol, syntaxMap));
+    }
+
+    public void Delete(ISymbol oldSymbol, INamedTypeSymbol newContainingType) =>
+        Edits.Add(new SemanticEdit(SemanticEditKind.Delete, oldSymbol, newContainingType));
+
+    public bool IsEdited(ISymbol newSymbol) => _edited.Contains(newSymbol);
+
+    /// <summary>The predicate EmitDifference asks for: a symbol inserted now, or a member of a type inserted now.</summary>
+    public bool IsAdded(ISymbol symbol)
+    {
+        for (var s = symbol; s is not null; s = s.ContainingType)
+        {
+            if (_added.Contains(s)) return true;
+        }
+        return false;
+    }
+}

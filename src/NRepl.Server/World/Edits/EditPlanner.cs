@@ -1,0 +1,472 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using NRepl.Server.World.Model;
+using NRepl.Server.World.Parsing;
+using NRepl.Server.World.Rendering;
+
+namespace NRepl.Server.World.Edits;
+
+/// <summary>A definition before and after a compile (null: added, or removed by load-file).</summary>
+internal sealed record DefinitionChange(DefinitionEntry? Old, DefinitionEntry? New);
+
+/// <summary>
+/// Turns changed definitions into EnC edits. Raw EmitDifference validates nothing and accepts some
+/// layout changes with silently wrong results (research/dotnet-hotswap.md §C5), so every change is
+/// classified here first: body changes and new members are deltas; a changed signature is a delete
+/// plus insert with every caller recompiled in the same delta; changes that need instance migration
+/// or cannot be made in place are refused, naming the type and member.
+/// </summary>
+internal sealed class EditPlanner
+{
+    private readonly WorldSnapshot _old;
+    private readonly CSharpCompilation _new;
+    private readonly EditPlan _plan = new();
+    private readonly HashSet<string> _changedIdentities = new(StringComparer.Ordinal);
+
+    private EditPlanner(WorldSnapshot old, CSharpCompilation candidate)
+    {
+        _old = old;
+        _new = candidate;
+    }
+
+    public static EditPlan Plan(WorldSnapshot old, CSharpCompilation candidate, IEnumerable<DefinitionChange> changes,
+        IReadOnlyDictionary<string, DefinitionEntry> candidateDefinitions, IEnumerable<SyntaxTree> newHolders, IMethodSymbol? evalMethod)
+    {
+        var planner = new EditPlanner(old, candidate);
+        foreach (var holder in newHolders)
+        {
+            planner._plan.Insert(HolderType(candidate, holder).Symbol);
+        }
+        foreach (var change in changes)
+        {
+            planner.PlanDefinition(change);
+        }
+        planner.PlanDependents(candidateDefinitions);
+        if (evalMethod is not null) planner._plan.Insert(evalMethod);
+        return planner._plan;
+    }
+
+    private void PlanDefinition(DefinitionChange change)
+    {
+        var kind = (change.New ?? change.Old)!.Definition.Kind;
+        switch (kind)
+        {
+            case DefinitionKind.Member:
+                PlanHolderMembers(change.Old?.Tree, change.New?.Tree, change.New?.Definition.Ns ?? change.Old!.Definition.Ns);
+                break;
+            case DefinitionKind.State:
+                PlanState(change);
+                break;
+            case DefinitionKind.Type:
+                PlanTypeDefinition(change);
+                break;
+        }
+    }
+
+    // ---- functions, properties, constants of a namespace's holder ---------------------------
+
+    private void PlanHolderMembers(SyntaxTree? oldTree, SyntaxTree? newTree, string ns)
+    {
+        var oldMembers = oldTree is null ? new List<(SyntaxNode, ISymbol)>() : HolderMembers(_old.Compilation, oldTree);
+        var newMembers = newTree is null ? new List<(SyntaxNode, ISymbol)>() : HolderMembers(_new, newTree);
+        var newHolder = _new.GetTypeByMetadataName(ns + "." + WorldNames.Holder)!;
+
+        foreach (var (newNode, newSymbol) in newMembers)
+        {
+            var match = oldMembers.FirstOrDefault(o => SymbolSignatures.Of(o.Item2) == SymbolSignatures.Of(newSymbol));
+            if (match.Item2 is null)
+            {
+                _plan.Insert(newSymbol);
+                if (oldMembers.Any(o => o.Item2.Name == newSymbol.Name)) _changedIdentities.Add(newSymbol.Name);
+                continue;
+            }
+            UpdateMember(match.Item2, newSymbol, match.Item1, newNode, match.Item1, newNode, force: false, typeName: ns);
+        }
+
+        foreach (var (_, oldSymbol) in oldMembers)
+        {
+            if (newMembers.Any(n => SymbolSignatures.Of(n.Item2) == SymbolSignatures.Of(oldSymbol))) continue;
+            if (oldSymbol is IMethodSymbol or IPropertySymbol or IEventSymbol) _plan.Delete(oldSymbol, newHolder);
+            _changedIdentities.Add(oldSymbol.Name);
+        }
+    }
+
+    private void PlanState(DefinitionChange change)
+    {
+        if (change.New is null) return; // the field stays in metadata, unreachable from source
+        var newField = (IFieldSymbol)HolderMembers(_new, change.New.Tree).Single().Item2;
+        if (change.Old is null)
+        {
+            _plan.Insert(newField);
+            return;
+        }
+        var oldField = (IFieldSymbol)HolderMembers(_old.Compilation, change.Old.Tree).Single().Item2;
+        if (SymbolSignatures.TypeOf(oldField.Type) != SymbolSignatures.TypeOf(newField.Type))
+        {
+            // A new field of the new type; the old one keeps its value in metadata, and every
+            // piece of code that names the variable is recompiled against the new field.
+            _plan.Insert(newField);
+            _changedIdentities.Add(newField.Name);
+        }
+    }
+
+    // ---- types --------------------------------------------------------------------------------
+
+    private void PlanTypeDefinition(DefinitionChange change)
+    {
+        if (change.New is null) return; // a type cannot be deleted from a live assembly; it just leaves the source
+        var (newDecl, newType) = DeclaredType(_new, change.New.Tree);
+        if (change.Old is null)
+        {
+            _plan.Insert(newType);
+            return;
+        }
+        var (oldDecl, oldType) = DeclaredType(_old.Compilation, change.Old.Tree);
+        PlanType(oldType, newType, oldDecl, newDecl);
+    }
+
+    private void PlanType(INamedTypeSymbol oldType, INamedTypeSymbol newType, SyntaxNode oldDecl, SyntaxNode newDecl)
+    {
+        var typeName = newType.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat);
+        var before = _plan.Refusals.Count;
+        CheckShape(oldType, newType, typeName);
+        CheckInstanceLayout(oldType, newType, typeName);
+        if (_plan.Refusals.Count > before) return;
+
+        var initializersChanged = InstanceInitializers(oldType) != InstanceInitializers(newType);
+        var oldMembers = oldType.GetMembers().Where(IsEditableMember).ToList();
+        var newMembers = newType.GetMembers().Where(IsEditableMember).ToList();
+
+        foreach (var newMember in newMembers)
+        {
+            var oldMember = oldMembers.FirstOrDefault(o => SymbolSignatures.Of(o) == SymbolSignatures.Of(newMember));
+            if (oldMember is null)
+            {
+                if (newMember.IsImplicitlyDeclared) continue;
+                PlanAddedTypeMember(newType, newMember, typeName);
+                continue;
+            }
+            var oldNode = DeclarationOf(oldMember);
+            var newNode = DeclarationOf(newMember);
+            if (oldNode is null || newNode is null) continue;
+            var declaredByType = newNode == newDecl || newMember.IsImplicitlyDeclared;
+            var force = initializersChanged && newMember is IMethodSymbol { MethodKind: MethodKind.Constructor } ctor && !ChainsToThis(ctor);
+            if (declaredByType && !force) continue;
+            UpdateMember(oldMember, newMember, oldDecl, newDecl, oldNode, newNode, force, typeName);
+        }
+
+        foreach (var oldMember in oldMembers)
+        {
+            if (oldMember.IsImplicitlyDeclared) continue;
+            if (newMembers.Any(n => SymbolSignatures.Of(n) == SymbolSignatures.Of(oldMember))) continue;
+            if (oldMember is IFieldSymbol { IsStatic: true }) continue; // stays in metadata
+            if (oldMember is IMethodSymbol or IPropertySymbol or IEventSymbol) _plan.Delete(oldMember, newType);
+            _changedIdentities.Add(oldMember.Name);
+        }
+
+        foreach (var newNested in newType.GetTypeMembers())
+        {
+            var oldNested = oldType.GetTypeMembers(newNested.Name, newNested.Arity).FirstOrDefault();
+            if (oldNested is null) { _plan.Insert(newNested); continue; }
+            var oldNestedDecl = DeclarationOf(oldNested);
+            var newNestedDecl = DeclarationOf(newNested);
+            if (oldNestedDecl is not null && newNestedDecl is not null) PlanType(oldNested, newNested, oldNestedDecl, newNestedDecl);
+        }
+    }
+
+    private void PlanAddedTypeMember(INamedTypeSymbol type, ISymbol member, string typeName)
+    {
+        switch (member)
+        {
+            case IFieldSymbol { IsStatic: true, IsConst: false } field when HasInitializer(field):
+                Refuse(typeName, field.Name, "a static field added to a live type would not run its initializer; " +
+                    "add it without an initializer and assign it from an eval");
+                return;
+            case IMethodSymbol or IPropertySymbol or IEventSymbol when type.IsGenericType:
+                // Inserting into an already-instantiated generic type crashed the process (research/enc-edits.md §3).
+                Refuse(typeName, member.Name, "members cannot be added to a live generic type");
+                return;
+        }
+        _plan.Insert(member);
+    }
+
+    private void CheckShape(INamedTypeSymbol oldType, INamedTypeSymbol newType, string typeName)
+    {
+        if (oldType.TypeKind != newType.TypeKind || oldType.IsRecord != newType.IsRecord)
+        {
+            Refuse(typeName, null, $"changing a {Describe(oldType)} into a {Describe(newType)} cannot be applied to a live type");
+        }
+        if (oldType.Arity != newType.Arity)
+        {
+            Refuse(typeName, null, "the number of type parameters of a live type cannot change");
+        }
+        if (oldType.IsAbstract != newType.IsAbstract || oldType.IsSealed != newType.IsSealed || oldType.IsStatic != newType.IsStatic)
+        {
+            Refuse(typeName, null, "abstract, sealed and static cannot be changed on a live type");
+        }
+        if (Display(oldType.BaseType) != Display(newType.BaseType))
+        {
+            Refuse(typeName, null, $"the base type cannot change on a live type (was {Display(oldType.BaseType)}, now {Display(newType.BaseType)})");
+        }
+        var oldInterfaces = oldType.Interfaces.Select(Display).OrderBy(s => s, StringComparer.Ordinal);
+        var newInterfaces = newType.Interfaces.Select(Display).OrderBy(s => s, StringComparer.Ordinal);
+        if (!oldInterfaces.SequenceEqual(newInterfaces))
+        {
+            Refuse(typeName, null, "the implemented interfaces cannot change on a live type");
+        }
+        if (oldType.TypeKind == TypeKind.Enum)
+        {
+            var oldValues = EnumMembers(oldType);
+            var newValues = EnumMembers(newType);
+            if (oldValues != newValues || Display(oldType.EnumUnderlyingType) != Display(newType.EnumUnderlyingType))
+            {
+                Refuse(typeName, null, "the members of a live enum cannot change (their values are compiled into every use)");
+            }
+        }
+        if (oldType.TypeKind == TypeKind.Delegate
+            && SymbolSignatures.Of(oldType.DelegateInvokeMethod!) != SymbolSignatures.Of(newType.DelegateInvokeMethod!))
+        {
+            Refuse(typeName, null, "the signature of a live delegate type cannot change");
+        }
+    }
+
+    private void CheckInstanceLayout(INamedTypeSymbol oldType, INamedTypeSymbol newType, string typeName)
+    {
+        var oldFields = InstanceFields(oldType);
+        var newFields = InstanceFields(newType);
+        foreach (var (name, type) in newFields)
+        {
+            if (!oldFields.TryGetValue(name, out var oldTypeName))
+            {
+                Refuse(typeName, name, $"adding an instance field ({type}) to a live type needs migration of its live instances, which this version does not do yet; the type was left unchanged");
+            }
+            else if (oldTypeName != type)
+            {
+                Refuse(typeName, name, $"changing an instance field from {oldTypeName} to {type} needs migration of live instances, which this version does not do yet; the type was left unchanged");
+            }
+        }
+        foreach (var (name, type) in oldFields)
+        {
+            if (!newFields.ContainsKey(name))
+            {
+                Refuse(typeName, name, $"removing an instance field ({type}) of a live type needs migration of its live instances, which this version does not do yet; the type was left unchanged");
+            }
+        }
+        foreach (var newStatic in newType.GetMembers().OfType<IFieldSymbol>().Where(f => f.IsStatic && !f.IsConst))
+        {
+            var oldStatic = oldType.GetMembers(newStatic.Name).OfType<IFieldSymbol>().FirstOrDefault(f => f.IsStatic);
+            if (oldStatic is not null && Display(oldStatic.Type) != Display(newStatic.Type))
+            {
+                Refuse(typeName, newStatic.Name, $"changing a static field from {Display(oldStatic.Type)} to {Display(newStatic.Type)} needs migration of its value, which this version does not do yet");
+            }
+        }
+        foreach (var newConst in newType.GetMembers().OfType<IFieldSymbol>().Where(f => f.IsConst))
+        {
+            var oldConst = oldType.GetMembers(newConst.Name).OfType<IFieldSymbol>().FirstOrDefault(f => f.IsConst);
+            if (oldConst is not null && !Equals(oldConst.ConstantValue, newConst.ConstantValue))
+            {
+                Refuse(typeName, newConst.Name, "a constant's value is compiled into every use and cannot change in a live type; use a static readonly field");
+            }
+        }
+    }
+
+    // ---- shared member handling -------------------------------------------------------------
+
+    private void UpdateMember(ISymbol oldSymbol, ISymbol newSymbol, SyntaxNode oldRoot, SyntaxNode newRoot,
+        SyntaxNode oldNode, SyntaxNode newNode, bool force, string typeName)
+    {
+        var changed = force || oldNode.ToFullString() != newNode.ToFullString();
+        if (!changed) return;
+        switch (newSymbol)
+        {
+            case IMethodSymbol method:
+                _plan.Update(oldSymbol, method, MapFor(oldRoot, newRoot, newNode));
+                break;
+            case IPropertySymbol property:
+                var oldProperty = (IPropertySymbol)oldSymbol;
+                if ((oldProperty.GetMethod is null) != (property.GetMethod is null) || (oldProperty.SetMethod is null) != (property.SetMethod is null))
+                {
+                    _plan.Delete(oldProperty, newSymbol.ContainingType);
+                    _plan.Insert(property);
+                    _changedIdentities.Add(property.Name);
+                    break;
+                }
+                if (property.GetMethod is { } getter) _plan.Update(oldProperty.GetMethod!, getter, MapFor(oldRoot, newRoot, newNode));
+                if (property.SetMethod is { } setter) _plan.Update(oldProperty.SetMethod!, setter, MapFor(oldRoot, newRoot, newNode));
+                break;
+            case IEventSymbol evt:
+                var oldEvent = (IEventSymbol)oldSymbol;
+                if (evt.AddMethod is { } add && oldEvent.AddMethod is { } oldAdd) _plan.Update(oldAdd, add, MapFor(oldRoot, newRoot, newNode));
+                if (evt.RemoveMethod is { } remove && oldEvent.RemoveMethod is { } oldRemove) _plan.Update(oldRemove, remove, MapFor(oldRoot, newRoot, newNode));
+                break;
+            case IFieldSymbol { IsConst: true } constant when !Equals(((IFieldSymbol)oldSymbol).ConstantValue, constant.ConstantValue):
+                Refuse(typeName, constant.Name, "a constant's value is compiled into every use and cannot change live; use a static readonly field or a property");
+                break;
+        }
+    }
+
+    private static Func<SyntaxNode, SyntaxNode?>? MapFor(SyntaxNode oldRoot, SyntaxNode newRoot, SyntaxNode newNode) =>
+        SyntaxMapper.NeedsMap(newRoot == newNode ? newNode : newRoot) ? SyntaxMapper.Create(oldRoot, newRoot) : null;
+
+    // ---- callers of changed identities ------------------------------------------------------
+
+    private void PlanDependents(IReadOnlyDictionary<string, DefinitionEntry> candidateDefinitions)
+    {
+        if (_changedIdentities.Count == 0) return;
+        foreach (var (key, entry) in candidateDefinitions)
+        {
+            if (!_old.Definitions.TryGetValue(key, out var oldEntry)) continue;
+            var newRoot = entry.Tree.GetRoot();
+            if (!newRoot.DescendantTokens().Any(t => t.IsKind(SyntaxKind.IdentifierToken) && _changedIdentities.Contains(t.ValueText))) continue;
+            _plan.DependentTrees.Add(entry.Tree);
+
+            var newModel = _new.GetSemanticModel(entry.Tree);
+            var oldModel = _old.Compilation.GetSemanticModel(oldEntry.Tree);
+            var oldBodies = BodiedMembers(oldEntry.Tree.GetRoot(), oldModel)
+                .ToDictionary(b => SymbolSignatures.Of(b.Symbol), b => b);
+            foreach (var body in BodiedMembers(newRoot, newModel))
+            {
+                if (!body.Node.DescendantTokens().Any(t => t.IsKind(SyntaxKind.IdentifierToken) && _changedIdentities.Contains(t.ValueText))) continue;
+                if (_plan.IsEdited(body.Symbol)) continue;
+                if (!oldBodies.TryGetValue(SymbolSignatures.Of(body.Symbol), out var old)) continue;
+                _plan.Update(old.Symbol, body.Symbol, SyntaxMapper.NeedsMap(body.Node) ? SyntaxMapper.Create(old.Root, body.Root) : null);
+            }
+        }
+    }
+
+    private sealed record BodiedMember(SyntaxNode Node, SyntaxNode Root, IMethodSymbol Symbol);
+
+    /// <summary>Every method-like declaration with code in a definition tree, with the top-level declaration it sits in (the syntax-map root).</summary>
+    private static IEnumerable<BodiedMember> BodiedMembers(SyntaxNode treeRoot, SemanticModel model)
+    {
+        var ns = treeRoot.ChildNodes().OfType<BaseNamespaceDeclarationSyntax>().First();
+        foreach (var top in ns.Members)
+        {
+            var roots = top is ClassDeclarationSyntax { Identifier.ValueText: WorldNames.Holder } holder
+                ? holder.Members.Cast<SyntaxNode>()
+                : new[] { (SyntaxNode)top };
+            foreach (var root in roots)
+            {
+                foreach (var node in root.DescendantNodesAndSelf(n => n is not BlockSyntax and not ArrowExpressionClauseSyntax))
+                {
+                    var symbol = node switch
+                    {
+                        BaseMethodDeclarationSyntax or AccessorDeclarationSyntax => model.GetDeclaredSymbol(node) as IMethodSymbol,
+                        PropertyDeclarationSyntax { ExpressionBody: not null } p => model.GetDeclaredSymbol(p)?.GetMethod,
+                        IndexerDeclarationSyntax { ExpressionBody: not null } i => model.GetDeclaredSymbol(i)?.GetMethod,
+                        _ => null,
+                    };
+                    if (symbol is not null) yield return new BodiedMember(node, root, symbol);
+                }
+            }
+        }
+    }
+
+    // ---- lookups ------------------------------------------------------------------------------
+
+    private static List<(SyntaxNode, ISymbol)> HolderMembers(CSharpCompilation compilation, SyntaxTree tree)
+    {
+        var model = compilation.GetSemanticModel(tree);
+        var (holder, _) = HolderType(compilation, tree);
+        var result = new List<(SyntaxNode, ISymbol)>();
+        foreach (var member in holder.Members)
+        {
+            if (member is FieldDeclarationSyntax field)
+            {
+                foreach (var variable in field.Declaration.Variables)
+                {
+                    if (model.GetDeclaredSymbol(variable) is { } symbol) result.Add((member, symbol));
+                }
+            }
+            else if (model.GetDeclaredSymbol(member) is { } symbol)
+            {
+                result.Add((member, symbol));
+            }
+        }
+        return result;
+    }
+
+    private static (ClassDeclarationSyntax Node, INamedTypeSymbol Symbol) HolderType(CSharpCompilation compilation, SyntaxTree tree)
+    {
+        var ns = tree.GetRoot().ChildNodes().OfType<BaseNamespaceDeclarationSyntax>().First();
+        var holder = ns.Members.OfType<ClassDeclarationSyntax>().First(c => c.Identifier.ValueText == WorldNames.Holder);
+        return (holder, compilation.GetSemanticModel(tree).GetDeclaredSymbol(holder)!);
+    }
+
+    private static (SyntaxNode Node, INamedTypeSymbol Symbol) DeclaredType(CSharpCompilation compilation, SyntaxTree tree)
+    {
+        var ns = tree.GetRoot().ChildNodes().OfType<BaseNamespaceDeclarationSyntax>().First();
+        var node = ns.Members.First(m => m is BaseTypeDeclarationSyntax or DelegateDeclarationSyntax);
+        return (node, (INamedTypeSymbol)compilation.GetSemanticModel(tree).GetDeclaredSymbol(node)!);
+    }
+
+    private static SyntaxNode? DeclarationOf(ISymbol symbol) =>
+        symbol.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax();
+
+    private static bool IsEditableMember(ISymbol member) => member switch
+    {
+        IMethodSymbol m => m.MethodKind is MethodKind.Ordinary or MethodKind.Constructor or MethodKind.StaticConstructor
+            or MethodKind.UserDefinedOperator or MethodKind.Conversion or MethodKind.Destructor or MethodKind.ExplicitInterfaceImplementation,
+        IPropertySymbol or IEventSymbol => true,
+        IFieldSymbol f => f.IsStatic && !f.IsImplicitlyDeclared, // instance fields are checked as the layout
+        _ => false,
+    };
+
+    private static Dictionary<string, string> InstanceFields(INamedTypeSymbol type)
+    {
+        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var member in type.GetMembers())
+        {
+            switch (member)
+            {
+                case IFieldSymbol { IsStatic: false, IsConst: false } field:
+                    fields[field.AssociatedSymbol?.Name ?? field.Name] = Display(field.Type);
+                    break;
+                case IPropertySymbol { IsStatic: false } property when IsAutoProperty(property):
+                    fields[property.Name] = Display(property.Type);
+                    break;
+            }
+        }
+        return fields;
+    }
+
+    private static bool IsAutoProperty(IPropertySymbol property) =>
+        property.ContainingType.GetMembers().OfType<IFieldSymbol>().Any(f => SymbolEqualityComparer.Default.Equals(f.AssociatedSymbol, property))
+        || property.DeclaringSyntaxReferences.Select(r => r.GetSyntax()).Any(s => s switch
+        {
+            PropertyDeclarationSyntax p => p.ExpressionBody is null && p.AccessorList is not null
+                && p.AccessorList.Accessors.All(a => a.Body is null && a.ExpressionBody is null),
+            ParameterSyntax => true, // record positional parameter
+            _ => false,
+        });
+
+    private static string InstanceInitializers(INamedTypeSymbol type) => string.Join("\n",
+        type.GetMembers().Where(m => !m.IsStatic && m is IFieldSymbol or IPropertySymbol)
+            .SelectMany(m => m.DeclaringSyntaxReferences)
+            .Select(r => r.GetSyntax() switch
+            {
+                VariableDeclaratorSyntax v => v.Initializer?.ToString(),
+                PropertyDeclarationSyntax p => p.Initializer?.ToString(),
+                _ => null,
+            })
+            .Where(s => s is not null));
+
+    private static bool HasInitializer(IFieldSymbol field) =>
+        field.DeclaringSyntaxReferences.Select(r => r.GetSyntax()).OfType<VariableDeclaratorSyntax>().Any(v => v.Initializer is not null);
+
+    private static bool ChainsToThis(IMethodSymbol ctor) =>
+        ctor.DeclaringSyntaxReferences.Select(r => r.GetSyntax()).OfType<ConstructorDeclarationSyntax>()
+            .Any(c => c.Initializer?.ThisOrBaseKeyword.IsKind(SyntaxKind.ThisKeyword) == true);
+
+    private static string EnumMembers(INamedTypeSymbol type) => string.Join(",",
+        type.GetMembers().OfType<IFieldSymbol>().Select(f => f.Name + "=" + f.ConstantValue));
+
+    private static string Describe(INamedTypeSymbol type) => type.IsRecord
+        ? (type.TypeKind == TypeKind.Struct ? "record struct" : "record")
+        : type.TypeKind.ToString().ToLowerInvariant();
+
+    private static string Display(ITypeSymbol? type) => type?.ToDisplayString(SymbolDisplayFormat.CSharpErrorMessageFormat) ?? "(none)";
+
+    private void Refuse(string typeName, string? member, string reason) => _plan.Refusals.Add(new RefusedEdit(typeName, member, reason));
+}

@@ -1,0 +1,302 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using NRepl.Runtime.Contract;
+using NRepl.Server.Evaluation;
+using NRepl.Server.Target;
+using NRepl.Server.World.Parsing;
+using NRepl.Server.World.Rendering;
+
+namespace NRepl.Server.World;
+
+/// <summary>
+/// The live world behind the eval ops: compiles each submission into a delta of the world
+/// assembly, applies it in the target, runs the eval there and reports its output and outcome.
+/// Compiles and applies are serialized (one world); evals of different sessions run concurrently.
+/// When the target dies, a new one starts and the world's definitions are replayed into it.
+/// </summary>
+internal sealed partial class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedService, IAsyncDisposable
+{
+    private const int MaxRememberedEvals = 10_000;
+
+    private readonly ISessionOutput _output;
+    private readonly ILogger<LiveWorld> _logger;
+    private readonly TargetSupervisor _target;
+    private readonly WorldCompiler _compiler;
+    private readonly SemaphoreSlim _worldLock = new(1, 1);
+
+    // Which nREPL eval a target eval id belongs to, kept after the eval ends so output of the
+    // threads and timers it started still reaches its session.
+    private readonly ConcurrentDictionary<long, EvalRoute> _routes = new();
+    private readonly ConcurrentQueue<long> _routeOrder = new();
+    private readonly ConcurrentDictionary<string, RunningEval> _running = new(StringComparer.Ordinal);
+
+    private Task? _ready;
+    private long _nextEvalId;
+    private volatile bool _targetLost;
+
+    public LiveWorld(ISessionOutput output, TargetOptions options, ILoggerFactory loggerFactory)
+    {
+        _output = output;
+        _logger = loggerFactory.CreateLogger<LiveWorld>();
+        _target = new TargetSupervisor(options, this, loggerFactory.CreateLogger<TargetSupervisor>());
+        _target.Exited += OnTargetExited;
+        _compiler = new WorldCompiler(WorldReferences.Create(options.RuntimePath));
+    }
+
+    /// <summary>Starts the target and loads the world in the background, so the listener starts at once.</summary>
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _ready ??= Task.Run(InitializeAsync, CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => DisposeAsync().AsTask();
+
+    public async Task<EvalOutcome> EvaluateAsync(EvalRequest request, CancellationToken ct)
+    {
+        var ns = WorldNames.ToCSharpNamespace(request.Ns);
+        var origin = new SourceOrigin(request.FilePath ?? "REPL", Math.Max(1, request.Line), Math.Max(1, request.Column));
+        if (!SubmissionParser.IsComplete(request.Code))
+        {
+            return new EvalOutcome.Failed(
+                $"{origin.File}:{origin.Line}:{origin.Column}: error: incomplete input: a brace, parenthesis, string or statement is not closed. Nothing was evaluated.",
+                "IncompleteInputException", "IncompleteInputException");
+        }
+        var parsed = SubmissionParser.Parse(request.Code, ns, origin);
+        if (parsed.Errors.Count > 0)
+        {
+            var text = string.Join("\n", parsed.Errors.Select(d => DiagnosticText.Format(d, origin)).Distinct());
+            return new EvalOutcome.Failed(text, "CompilationErrorException", "CompilationErrorException");
+        }
+
+        var evalId = Interlocked.Increment(ref _nextEvalId);
+        using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var running = new RunningEval(evalId, request.EvalId, interrupt);
+        _running[request.SessionId] = running;
+        try
+        {
+            var (outcome, token, summary) = await CompileAndApplyAsync(parsed, request, interrupt.Token).ConfigureAwait(false);
+            if (outcome is not null) return outcome;
+            if (token is null) return summary is null ? new EvalOutcome.NoValue() : new EvalOutcome.Value(summary, false);
+            if (interrupt.IsCancellationRequested) return new EvalOutcome.Interrupted("Interrupted before it ran; its definitions were applied.");
+
+            Remember(evalId, new EvalRoute(request.SessionId, request.EvalId));
+            var completed = await RunAsync(new StartEval(evalId, request.SessionId, token.Value, request.RecordResult, request.Print), interrupt.Token).ConfigureAwait(false);
+            return ToOutcome(completed, summary);
+        }
+        catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
+        {
+            return new EvalOutcome.Interrupted(null);
+        }
+        catch (TargetDiedException died)
+        {
+            return await TargetDiedAsync(died.Exit).ConfigureAwait(false);
+        }
+        finally
+        {
+            _running.TryRemove(new KeyValuePair<string, RunningEval>(request.SessionId, running));
+        }
+    }
+
+    public void Interrupt(string sessionId, string evalId)
+    {
+        if (_running.TryGetValue(sessionId, out var running) && (evalId.Length == 0 || running.NReplId == evalId))
+        {
+            running.Interrupt.Cancel();
+        }
+    }
+
+    public void Stdin(string sessionId, string text) => _target.SendStdin(sessionId, text, eof: text.Length == 0);
+
+    public void ForgetSession(string sessionId) => _target.ForgetSession(sessionId);
+
+    public async ValueTask DisposeAsync()
+    {
+        _target.Exited -= OnTargetExited;
+        await _target.DisposeAsync().ConfigureAwait(false);
+    }
+
+    // ---- target output ----------------------------------------------------------------------
+
+    void ITargetOutputSink.OnOutput(Output output)
+    {
+        if (_routes.TryGetValue(output.EvalId, out var route))
+        {
+            _output.Write(route.SessionId, route.NReplId, output.Stream == OutputStream.Err, output.Text);
+        }
+        else
+        {
+            LogSystemOutput(_logger, output.Stream, output.Text);
+        }
+    }
+
+    void ITargetOutputSink.OnNeedInput(NeedInput request)
+    {
+        if (_routes.TryGetValue(request.EvalId, out var route)) _output.NeedInput(route.SessionId, route.NReplId);
+    }
+
+    // ---- steps ------------------------------------------------------------------------------
+
+    private async Task InitializeAsync()
+    {
+        if (!BaselineTrimmer.IsAvailable) LogTrimmerUnavailable(_logger);
+        await _target.StartAsync(CancellationToken.None).ConfigureAwait(false);
+        var image = _compiler.Initialize();
+        await _target.LoadWorldAsync(image.Pe, image.Pdb, CancellationToken.None).ConfigureAwait(false);
+        // Roslyn's first EmitDifference costs ~150 ms of JIT; pay it now, not on the user's first eval.
+        _compiler.Compile(SubmissionParser.Parse("1 + 1", WorldCompiler.DefaultNamespace, SourceOrigin.Repl), null, "warm-up");
+        LogWorldReady(_logger, _target.ProcessId ?? 0);
+    }
+
+    private async Task<(EvalOutcome? Outcome, int? Token, string? Summary)> CompileAndApplyAsync(ParsedSubmission parsed, EvalRequest request, CancellationToken ct)
+    {
+        await (_ready ??= Task.Run(InitializeAsync, CancellationToken.None)).WaitAsync(ct).ConfigureAwait(false);
+        await _worldLock.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            if (_targetLost) await RecoverAsync().ConfigureAwait(false);
+            CompileResult result;
+            try
+            {
+                result = _compiler.Compile(parsed, request.IsLoadFile ? request.FilePath ?? "(load-file)" : null, request.SessionId);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogCompilerFailure(_logger, e);
+                return (new EvalOutcome.Failed("Internal error in the world compiler (the world is unchanged): " + e.Message, e.GetType().FullName!, e.GetType().FullName!), null, null);
+            }
+            switch (result)
+            {
+                case CompileResult.Failed failed:
+                    return (new EvalOutcome.Failed(failed.ErrorText, failed.Kind, failed.Kind), null, null);
+                case CompileResult.Delta delta:
+                    try
+                    {
+                        var applied = await _target.ApplyDeltaAsync(delta.Metadata, delta.IL, delta.Pdb, Array.Empty<int>(), CancellationToken.None).ConfigureAwait(false);
+                        _compiler.Commit(delta);
+                        foreach (var error in applied.InitializerErrors) _output.Write(request.SessionId, request.EvalId, true, error + "\n");
+                    }
+                    catch (TargetUpdateException refused)
+                    {
+                        return (new EvalOutcome.Failed("The runtime refused the update (the world is unchanged): " + refused.Message,
+                            "LiveUpdateRefusedException", "LiveUpdateRefusedException"), null, null);
+                    }
+                    return (null, delta.EvalMethodToken, delta.DefinitionSummary);
+                default:
+                    throw new InvalidOperationException("Unknown compile result " + result.GetType().Name);
+            }
+        }
+        finally
+        {
+            _worldLock.Release();
+        }
+    }
+
+    private Task<EvalCompleted> RunAsync(StartEval start, CancellationToken ct) => _target.RunEvalAsync(start, ct);
+
+    private static EvalOutcome ToOutcome(EvalCompleted completed, string? summary) => completed.Status switch
+    {
+        EvalStatus.Value => new EvalOutcome.Value(completed.Value ?? "null", completed.Truncated),
+        EvalStatus.NoValue => summary is null ? new EvalOutcome.NoValue() : new EvalOutcome.Value(summary, false),
+        EvalStatus.Exception => new EvalOutcome.Failed(completed.ErrorText ?? completed.ExceptionType ?? "exception",
+            completed.ExceptionType ?? "System.Exception", completed.RootExceptionType ?? completed.ExceptionType ?? "System.Exception"),
+        EvalStatus.Interrupted => new EvalOutcome.Interrupted(null),
+        EvalStatus.InterruptedThreadAbandoned => new EvalOutcome.Interrupted(
+            "The eval did not stop within the interrupt grace period; its thread was abandoned and may still be running."),
+        _ => new EvalOutcome.Failed("Unknown eval status " + completed.Status, "System.InvalidOperationException", "System.InvalidOperationException"),
+    };
+
+    private async Task<EvalOutcome> TargetDiedAsync(TargetExit exit)
+    {
+        _targetLost = true;
+        var recovered = "A new target was started and the world's definitions were replayed into it; variable values and object instances were lost.";
+        try
+        {
+            await _worldLock.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                if (_targetLost) await RecoverAsync().ConfigureAwait(false);
+            }
+            finally
+            {
+                _worldLock.Release();
+            }
+        }
+        catch (Exception e)
+        {
+            LogRecoveryFailed(_logger, e);
+            recovered = "Starting a new target failed (" + e.Message + "); the next eval tries again.";
+        }
+        var text = $"The target process died ({exit.Reason}) while running this eval. {recovered}";
+        return new EvalOutcome.Failed(text, "TargetDiedException", "TargetDiedException");
+    }
+
+    /// <summary>Restart the target and replay the world into it. Caller holds the world lock.</summary>
+    private async Task RecoverAsync()
+    {
+        await _target.RestartAsync(CancellationToken.None).ConfigureAwait(false);
+        var image = _compiler.Rebuild();
+        await _target.LoadWorldAsync(image.Pe, image.Pdb, CancellationToken.None).ConfigureAwait(false);
+        _targetLost = false;
+        LogReplayed(_logger, _compiler.Current.Definitions.Count, _target.ProcessId ?? 0);
+    }
+
+    private void OnTargetExited(TargetExit exit)
+    {
+        _targetLost = true;
+        LogTargetDied(_logger, exit.Reason, exit.ExitCode ?? -1);
+        // Bring a target back even if no eval is waiting, so background work the user restarts has somewhere to run.
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await _worldLock.WaitAsync().ConfigureAwait(false);
+                try
+                {
+                    if (_targetLost) await RecoverAsync().ConfigureAwait(false);
+                }
+                finally
+                {
+                    _worldLock.Release();
+                }
+            }
+            catch (Exception e)
+            {
+                LogRecoveryFailed(_logger, e);
+            }
+        });
+    }
+
+    private void Remember(long evalId, EvalRoute route)
+    {
+        _routes[evalId] = route;
+        _routeOrder.Enqueue(evalId);
+        while (_routeOrder.Count > MaxRememberedEvals && _routeOrder.TryDequeue(out var old)) _routes.TryRemove(old, out _);
+    }
+
+    private sealed record EvalRoute(string SessionId, string NReplId);
+
+    private sealed record RunningEval(long EvalId, string NReplId, CancellationTokenSource Interrupt);
+
+    [LoggerMessage(200, LogLevel.Information, "World ready in target process {ProcessId}.", EventName = "WorldReady")]
+    private static partial void LogWorldReady(ILogger logger, int processId);
+
+    [LoggerMessage(201, LogLevel.Warning, "Target process died: {Reason} (exit code {ExitCode}).", EventName = "TargetDied")]
+    private static partial void LogTargetDied(ILogger logger, string reason, int exitCode);
+
+    [LoggerMessage(202, LogLevel.Information, "Replayed {Count} definitions into new target process {ProcessId}.", EventName = "WorldReplayed")]
+    private static partial void LogReplayed(ILogger logger, int count, int processId);
+
+    [LoggerMessage(203, LogLevel.Error, "Starting a new target failed.", EventName = "RecoveryFailed")]
+    private static partial void LogRecoveryFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(204, LogLevel.Error, "The world compiler failed; the world is unchanged.", EventName = "CompilerFailed")]
+    private static partial void LogCompilerFailure(ILogger logger, Exception exception);
+
+    [LoggerMessage(205, LogLevel.Information, "Target {Stream}: {Text}", EventName = "TargetSystemOutput")]
+    private static partial void LogSystemOutput(ILogger logger, OutputStream stream, string text);
+
+    [LoggerMessage(206, LogLevel.Warning, "Roslyn's EmitBaseline layout changed: earlier generations cannot be released, so memory grows with every delta.", EventName = "BaselineTrimmerUnavailable")]
+    private static partial void LogTrimmerUnavailable(ILogger logger);
+}

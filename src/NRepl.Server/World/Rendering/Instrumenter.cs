@@ -1,0 +1,113 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace NRepl.Server.World.Rendering;
+
+/// <summary>
+/// Registers the cooperative checks every piece of world code carries: a stack guard and
+/// interrupt check at method entry (so unbounded recursion becomes an exception instead of a dead
+/// target) and an interrupt poll in every loop body (so <c>while (true) {}</c> can be interrupted).
+/// The checks are injected as hidden text, so user positions are unchanged.
+/// </summary>
+internal static class Instrumenter
+{
+    public const string MethodEntry = "global::NRepl.Runtime.CompilerHooks.MethodEntry();";
+    public const string LoopPoll = "if (global::NRepl.Runtime.CompilerHooks.InterruptPending != 0) global::NRepl.Runtime.CompilerHooks.LoopPoll();";
+
+    public static void Instrument(SyntaxNode root, MappedSourceBuilder builder)
+    {
+        foreach (var node in root.DescendantNodesAndSelf())
+        {
+            switch (node)
+            {
+                case BaseMethodDeclarationSyntax method:
+                    InstrumentBody(method.Body, method.ExpressionBody, method.SemicolonToken, ReturnsValue(method), builder);
+                    break;
+                case AccessorDeclarationSyntax accessor:
+                    InstrumentBody(accessor.Body, accessor.ExpressionBody, accessor.SemicolonToken,
+                        accessor.IsKind(SyntaxKind.GetAccessorDeclaration), builder);
+                    break;
+                case LocalFunctionStatementSyntax local:
+                    InstrumentBody(local.Body, local.ExpressionBody, local.SemicolonToken,
+                        ReturnsValue(local.ReturnType, local.Modifiers), builder);
+                    break;
+                case PropertyDeclarationSyntax { ExpressionBody: { } body } property:
+                    builder.Inject(body.ArrowToken.SpanStart, "{ get { " + MethodEntry + " return ", body.ArrowToken.Span.Length);
+                    builder.Inject(property.SemicolonToken.SpanStart, "; } }", property.SemicolonToken.Span.Length);
+                    break;
+                case IndexerDeclarationSyntax { ExpressionBody: { } body } indexer:
+                    builder.Inject(body.ArrowToken.SpanStart, "{ get { " + MethodEntry + " return ", body.ArrowToken.Span.Length);
+                    builder.Inject(indexer.SemicolonToken.SpanStart, "; } }", indexer.SemicolonToken.Span.Length);
+                    break;
+                case WhileStatementSyntax loop:
+                    InstrumentLoopBody(loop.Statement, builder);
+                    break;
+                case DoStatementSyntax loop:
+                    InstrumentLoopBody(loop.Statement, builder);
+                    break;
+                case ForStatementSyntax loop:
+                    InstrumentLoopBody(loop.Statement, builder);
+                    break;
+                case CommonForEachStatementSyntax loop:
+                    InstrumentLoopBody(loop.Statement, builder);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Adds the method-entry check to a block body (used for the eval method, whose body is generated).</summary>
+    public static void InstrumentBlockStart(BlockSyntax block, MappedSourceBuilder builder) =>
+        builder.Inject(block.OpenBraceToken.Span.End, MethodEntry);
+
+    private static void InstrumentBody(BlockSyntax? body, ArrowExpressionClauseSyntax? expressionBody, SyntaxToken semicolon,
+        bool returnsValue, MappedSourceBuilder builder)
+    {
+        if (body is not null)
+        {
+            builder.Inject(body.OpenBraceToken.Span.End, MethodEntry);
+        }
+        else if (expressionBody is not null && !semicolon.IsMissing)
+        {
+            builder.Inject(expressionBody.ArrowToken.SpanStart, "{ " + MethodEntry + (returnsValue ? " return " : " "), expressionBody.ArrowToken.Span.Length);
+            builder.Inject(semicolon.SpanStart, "; }", semicolon.Span.Length);
+        }
+    }
+
+    private static void InstrumentLoopBody(StatementSyntax statement, MappedSourceBuilder builder)
+    {
+        if (statement is BlockSyntax block)
+        {
+            builder.Inject(block.OpenBraceToken.Span.End, LoopPoll);
+        }
+        else
+        {
+            builder.Inject(statement.SpanStart, "{ " + LoopPoll + " ");
+            builder.Inject(statement.Span.End, " }");
+        }
+    }
+
+    private static bool ReturnsValue(BaseMethodDeclarationSyntax method) => method switch
+    {
+        MethodDeclarationSyntax m => ReturnsValue(m.ReturnType, m.Modifiers),
+        OperatorDeclarationSyntax or ConversionOperatorDeclarationSyntax => true,
+        _ => false, // constructors, destructors
+    };
+
+    private static bool ReturnsValue(TypeSyntax returnType, SyntaxTokenList modifiers)
+    {
+        if (returnType is PredefinedTypeSyntax p && p.Keyword.IsKind(SyntaxKind.VoidKeyword)) return false;
+        if (modifiers.Any(SyntaxKind.AsyncKeyword))
+        {
+            var name = returnType switch
+            {
+                IdentifierNameSyntax id => id.Identifier.ValueText,
+                QualifiedNameSyntax { Right: IdentifierNameSyntax id } => id.Identifier.ValueText,
+                AliasQualifiedNameSyntax { Name: IdentifierNameSyntax id } => id.Identifier.ValueText,
+                _ => null,
+            };
+            if (name is "Task" or "ValueTask") return false;
+        }
+        return true;
+    }
+}

@@ -1,0 +1,487 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Emit;
+using Microsoft.CodeAnalysis.Text;
+using NRepl.Server.World.Edits;
+using NRepl.Server.World.Emit;
+using NRepl.Server.World.Model;
+using NRepl.Server.World.Parsing;
+using NRepl.Server.World.Rendering;
+
+namespace NRepl.Server.World;
+
+/// <summary>
+/// Holds the source of every live definition and turns each submission into an EnC delta of the
+/// one world assembly. Not thread-safe: the caller serializes compiles and commits.
+/// </summary>
+internal sealed class WorldCompiler
+{
+    public const string AssemblyName = "NRepl.World";
+    public const string DefaultNamespace = "user";
+
+    private static readonly string[] DefaultUsings =
+    {
+        "System", "System.Collections.Generic", "System.IO", "System.Linq", "System.Text",
+        "System.Threading", "System.Threading.Tasks",
+    };
+
+    private static readonly SymbolDisplayFormat TypeFormat = SymbolDisplayFormat.FullyQualifiedFormat
+        .WithMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.UseSpecialTypes
+            | SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
+
+    private readonly IReadOnlyList<MetadataReference> _references;
+    private readonly CSharpCompilationOptions _options;
+    private readonly SyntaxTree _globalUsings;
+    private long _evalSerial;
+    private WorldSnapshot? _current;
+
+    public WorldCompiler(IReadOnlyList<MetadataReference> references)
+    {
+        _references = references;
+        _options = new CSharpCompilationOptions(
+            OutputKind.DynamicallyLinkedLibrary,
+            optimizationLevel: OptimizationLevel.Debug, // EnC needs Debug code
+            allowUnsafe: true,
+            nullableContextOptions: NullableContextOptions.Enable,
+            concurrentBuild: false);
+        _globalUsings = CSharpSyntaxTree.ParseText(
+            string.Concat(DefaultUsings.Select(u => $"global using global::{u};\n")), TreeRenderer.ParseOptions, "usings.cs");
+    }
+
+    public WorldSnapshot Current => _current ?? throw new InvalidOperationException("The world has not been created yet.");
+
+    /// <summary>Generation 0: the default usings and an empty <c>user</c> namespace.</summary>
+    public WorldImage Initialize()
+    {
+        var holder = TreeRenderer.Shell(DefaultNamespace);
+        var empty = new WorldSnapshot(
+            ImmutableDictionary<string, DefinitionEntry>.Empty,
+            ImmutableDictionary<string, ImmutableList<UsingDefinition>>.Empty,
+            ImmutableDictionary<string, SyntaxTree>.Empty.Add(DefaultNamespace, holder),
+            EvalTree: null, Compilation: null!, Baseline: null!, StringHeapSize: 0, Generation: 0);
+        return EmitFull(empty);
+    }
+
+    /// <summary>
+    /// A fresh full image of every current definition, for a new target after a crash. Variables
+    /// start at their defaults: only code comes back, instance state is gone with the old process.
+    /// </summary>
+    public WorldImage Rebuild() => EmitFull(Current with { EvalTree = null });
+
+    /// <summary>The world moves to a compiled candidate once the target has applied its delta.</summary>
+    public void Commit(CompileResult.Delta delta)
+    {
+        var superseded = Current.Baseline;
+        _current = delta.Candidate;
+        BaselineTrimmer.Release(superseded);
+    }
+
+    public CompileResult Compile(ParsedSubmission submission, string? loadedFrom, string sessionId)
+    {
+        var world = Current;
+        var session = new SubmissionCompilation(this, world, submission, loadedFrom, sessionId);
+        return session.Run();
+    }
+
+    private WorldImage EmitFull(WorldSnapshot world)
+    {
+        var trees = new List<SyntaxTree> { _globalUsings };
+        trees.AddRange(world.Holders.Values);
+        trees.AddRange(world.Definitions.Values.Select(d => d.Tree));
+        var compilation = CSharpCompilation.Create(AssemblyName, trees, _references, _options);
+        using var pe = new MemoryStream();
+        using var pdb = new MemoryStream();
+        var result = compilation.Emit(pe, pdb, options: new EmitOptions(debugInformationFormat: DebugInformationFormat.PortablePdb));
+        if (!result.Success)
+        {
+            var errors = string.Join("\n", result.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).Select(DiagnosticText.Format));
+            throw new InvalidOperationException("The world does not compile as a whole:\n" + errors);
+        }
+        var (baseline, heap) = EncBaselineFactory.Create(compilation, pe.ToArray(), pdb.ToArray());
+        _current = world with { Compilation = compilation, Baseline = baseline, StringHeapSize = heap, Generation = 0 };
+        return new WorldImage(pe.ToArray(), pdb.ToArray());
+    }
+
+    /// <summary>The steps of one compile, with their working state.</summary>
+    private sealed class SubmissionCompilation
+    {
+        private readonly WorldCompiler _compiler;
+        private readonly WorldSnapshot _world;
+        private readonly ParsedSubmission _submission;
+        private readonly string? _loadedFrom;
+        private readonly string _sessionId;
+
+        private readonly ImmutableDictionary<string, DefinitionEntry>.Builder _definitions;
+        private readonly ImmutableDictionary<string, ImmutableList<UsingDefinition>>.Builder _usings;
+        private readonly ImmutableDictionary<string, SyntaxTree>.Builder _holders;
+        private readonly Dictionary<string, DefinitionChange> _changes = new(StringComparer.Ordinal);
+        private readonly List<string> _definedKeys = new();
+        private readonly List<SyntaxTree> _newHolders = new();
+        private readonly List<(Definition Definition, VariableDeclaratorSyntax Declarator)> _inferredState = new();
+
+        public SubmissionCompilation(WorldCompiler compiler, WorldSnapshot world, ParsedSubmission submission, string? loadedFrom, string sessionId)
+        {
+            _compiler = compiler;
+            _world = world;
+            _submission = submission;
+            _loadedFrom = loadedFrom;
+            _sessionId = sessionId;
+            _definitions = world.Definitions.ToBuilder();
+            _usings = world.Usings.ToBuilder();
+            _holders = world.Holders.ToBuilder();
+        }
+
+        public CompileResult Run()
+        {
+            var changedNamespaces = AddUsings();
+            foreach (var declaration in _submission.Declarations) AddDeclaration(declaration);
+            RemoveDefinitionsNoLongerInFile();
+            EnsureHolder(_submission.Ns);
+            RerenderNamespaces(changedNamespaces);
+
+            var (trailingIsValue, inferredTypes) = Probe();
+            foreach (var (definition, _) in _inferredState)
+            {
+                var typed = definition with { StateType = inferredTypes.GetValueOrDefault(definition.Name, "object") };
+                SetDefinition(typed);
+            }
+
+            var evalName = HasEvalCode() ? WorldNames.EvalMethod(Interlocked.Increment(ref _compiler._evalSerial)) : null;
+            var evalTree = evalName is null ? null : TreeRenderer.Eval(_submission, evalName, UsingsOf(_submission.Ns),
+                _submission.HasAwait, trailingIsValue, Prelude(), probe: false);
+
+            var candidate = BuildCompilation(evalTree);
+            var errors = Errors(candidate, ChangedTrees(evalTree));
+            if (errors.Count > 0) return Fail(errors);
+
+            var evalMethod = evalTree is null ? null : EvalMethod(candidate, evalTree);
+            var plan = EditPlanner.Plan(_world, candidate, _changes.Values, _definitions, _newHolders, evalMethod);
+            if (plan.Refusals.Count > 0)
+            {
+                return new CompileResult.Failed(string.Join("\n", plan.Refusals.Select(r => "Cannot apply live: " + r)), "LiveUpdateRefusedException");
+            }
+            errors = Errors(candidate, plan.DependentTrees);
+            if (errors.Count > 0) return Fail(errors);
+
+            using var metadata = new MemoryStream();
+            using var il = new MemoryStream();
+            using var pdb = new MemoryStream();
+            var emitted = candidate.EmitDifference(_world.Baseline, plan.Edits, plan.IsAdded, metadata, il, pdb, CancellationToken.None);
+            if (!emitted.Success)
+            {
+                return Fail(emitted.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).Select(DiagnosticText.Format).Distinct().ToList());
+            }
+
+            var metadataBytes = metadata.ToArray();
+            var (token, heapSize) = DeltaInspector.FindMethod(metadataBytes, _world.StringHeapSize, evalName ?? "");
+            if (evalName is not null && token is null)
+            {
+                throw new InvalidOperationException($"The delta does not define the eval method {evalName}.");
+            }
+
+            var next = new WorldSnapshot(_definitions.ToImmutable(), _usings.ToImmutable(), _holders.ToImmutable(), evalTree,
+                candidate, emitted.Baseline!, heapSize, _world.Generation + 1);
+            return new CompileResult.Delta(next, metadataBytes, il.ToArray(), pdb.ToArray(), token, Summary(candidate));
+        }
+
+        // ---- definitions --------------------------------------------------------------------
+
+        private HashSet<string> AddUsings()
+        {
+            var changed = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var part in _submission.Usings)
+            {
+                var text = part.Node.ToString();
+                var existing = _usings.TryGetValue(part.Ns, out var list) ? list : ImmutableList<UsingDefinition>.Empty;
+                if (existing.Any(u => u.Text == text)) continue;
+                _usings[part.Ns] = existing.Add(new UsingDefinition(part.Ns, text, _submission.Origin.At(_submission.Text, part.Node.SpanStart)));
+                changed.Add(part.Ns);
+            }
+            return changed;
+        }
+
+        private void AddDeclaration(DeclarationPart part)
+        {
+            EnsureHolder(part.Ns);
+            switch (part.Kind)
+            {
+                case DefinitionKind.State:
+                    var field = (FieldDeclarationSyntax)part.Node;
+                    foreach (var variable in field.Declaration.Variables)
+                    {
+                        var isVar = field.Declaration.Type is IdentifierNameSyntax { IsVar: true };
+                        var definition = new Definition(
+                            Key: $"{part.Ns}|S|{variable.Identifier.ValueText}",
+                            Kind: DefinitionKind.State,
+                            Ns: part.Ns,
+                            Name: variable.Identifier.ValueText,
+                            Parameters: null,
+                            Text: variable.Identifier.Text,
+                            Origin: _submission.Origin.At(_submission.Text, variable.Identifier.SpanStart),
+                            LoadedFrom: _loadedFrom,
+                            StateType: isVar ? "object" : field.Declaration.Type.ToString(),
+                            StateTypeOrigin: isVar ? null : _submission.Origin.At(_submission.Text, field.Declaration.Type.SpanStart));
+                        if (isVar) _inferredState.Add((definition, variable));
+                        SetDefinition(definition);
+                    }
+                    break;
+                case DefinitionKind.Member:
+                    var (name, parameters) = MemberIdentity(part.Node);
+                    var key = $"{part.Ns}|M|{name}|{parameters}";
+                    if (!_definitions.ContainsKey(key))
+                    {
+                        // A new parameter list for the only function of that name is a signature change, not an overload.
+                        var sameName = _definitions.Values
+                            .Where(d => d.Definition.Kind == DefinitionKind.Member && d.Definition.Ns == part.Ns && d.Definition.Name == name
+                                && !_definedKeys.Contains(d.Definition.Key))
+                            .ToList();
+                        if (sameName.Count == 1) RemoveDefinition(sameName[0].Definition.Key);
+                    }
+                    SetDefinition(NewDefinition(part, key, DefinitionKind.Member, name, parameters));
+                    break;
+                case DefinitionKind.Type:
+                    var (typeName, arity) = TypeIdentity(part.Node);
+                    SetDefinition(NewDefinition(part, $"{part.Ns}|T|{typeName}`{arity}", DefinitionKind.Type, typeName, null));
+                    break;
+            }
+        }
+
+        private Definition NewDefinition(DeclarationPart part, string key, DefinitionKind kind, string name, string? parameters)
+        {
+            var node = part.Node;
+            var text = _submission.Text.ToString(TextSpan.FromBounds(node.SpanStart, node.Span.End));
+            return new Definition(key, kind, part.Ns, name, parameters, text,
+                _submission.Origin.At(_submission.Text, node.SpanStart), _loadedFrom);
+        }
+
+        private void SetDefinition(Definition definition)
+        {
+            var tree = TreeRenderer.Definition(definition, UsingsOf(definition.Ns));
+            var entry = new DefinitionEntry(definition, tree);
+            var old = _world.Definitions.GetValueOrDefault(definition.Key);
+            _definitions[definition.Key] = entry;
+            _changes[definition.Key] = new DefinitionChange(old, entry);
+            if (!_definedKeys.Contains(definition.Key)) _definedKeys.Add(definition.Key);
+        }
+
+        private void RemoveDefinition(string key)
+        {
+            _definitions.Remove(key);
+            var old = _world.Definitions.GetValueOrDefault(key);
+            if (old is null) _changes.Remove(key);
+            else _changes[key] = new DefinitionChange(old, null);
+        }
+
+        private void RemoveDefinitionsNoLongerInFile()
+        {
+            if (_loadedFrom is null) return;
+            var stale = _definitions.Values
+                .Where(d => d.Definition.LoadedFrom == _loadedFrom && !_definedKeys.Contains(d.Definition.Key))
+                .Select(d => d.Definition.Key)
+                .ToList();
+            foreach (var key in stale) RemoveDefinition(key);
+        }
+
+        private void EnsureHolder(string ns)
+        {
+            if (_holders.ContainsKey(ns)) return;
+            var holder = TreeRenderer.Shell(ns);
+            _holders[ns] = holder;
+            _newHolders.Add(holder);
+        }
+
+        private void RerenderNamespaces(HashSet<string> namespaces)
+        {
+            if (namespaces.Count == 0) return;
+            foreach (var entry in _definitions.Values.ToList())
+            {
+                if (!namespaces.Contains(entry.Definition.Ns) || _changes.ContainsKey(entry.Definition.Key)) continue;
+                SetDefinition(entry.Definition);
+            }
+        }
+
+        private IReadOnlyList<UsingDefinition> UsingsOf(string ns) =>
+            _usings.TryGetValue(ns, out var list) ? list : ImmutableList<UsingDefinition>.Empty;
+
+        // ---- the eval ---------------------------------------------------------------------------
+
+        private bool HasEvalCode() =>
+            _submission.TrailingExpression is not null
+            || _submission.Body.Any(n => n is GlobalStatementSyntax
+                || n is FieldDeclarationSyntax f && f.Declaration.Variables.Any(v => v.Initializer is not null));
+
+        /// <summary>
+        /// Reads the types the final rendering needs from a probe compilation: the type of each
+        /// <c>var</c> variable (it becomes a field, and fields cannot be <c>var</c>) and whether the
+        /// trailing expression has a value (a void call must not be boxed).
+        /// </summary>
+        private (bool TrailingIsValue, Dictionary<string, string> Types) Probe()
+        {
+            var types = new Dictionary<string, string>(StringComparer.Ordinal);
+            var trailing = _submission.TrailingExpression;
+            var trailingMayBeVoid = trailing is InvocationExpressionSyntax or ConditionalAccessExpressionSyntax or AwaitExpressionSyntax;
+            if (_inferredState.Count == 0 && !trailingMayBeVoid) return (true, types);
+
+            const string probeName = "__Probe";
+            var probeTree = TreeRenderer.Eval(_submission, probeName, UsingsOf(_submission.Ns), _submission.HasAwait,
+                trailingIsValue: true, Prelude(), probe: true);
+            var compilation = BuildCompilation(probeTree, includeInferredState: false);
+            var model = compilation.GetSemanticModel(probeTree);
+            var method = probeTree.GetRoot().DescendantNodes().OfType<MethodDeclarationSyntax>().First(m => m.Identifier.ValueText == probeName);
+            var trailingIsValue = true;
+            foreach (var statement in method.Body!.Statements.OfType<LocalDeclarationStatementSyntax>())
+            {
+                foreach (var variable in statement.Declaration.Variables)
+                {
+                    if (model.GetDeclaredSymbol(variable) is not ILocalSymbol local) continue;
+                    if (local.Name == "__value")
+                    {
+                        trailingIsValue = local.Type.SpecialType != SpecialType.System_Void;
+                    }
+                    else if (local.Type is { TypeKind: not TypeKind.Error } type && !type.IsAnonymousType && !types.ContainsKey(local.Name))
+                    {
+                        types[local.Name] = type.ToDisplayString(TypeFormat);
+                    }
+                }
+            }
+            return (trailingIsValue, types);
+        }
+
+        /// <summary>The session's last values and exception, declared only when the code names them.</summary>
+        private string Prelude()
+        {
+            var names = _submission.Tree.GetRoot().DescendantTokens()
+                .Where(t => t.IsKind(SyntaxKind.IdentifierToken))
+                .Select(t => t.ValueText)
+                .ToHashSet(StringComparer.Ordinal);
+            var sb = new System.Text.StringBuilder();
+            var session = SymbolDisplay.FormatLiteral(_sessionId, quote: true);
+            for (var i = 1; i <= 3; i++)
+            {
+                if (names.Contains("_" + i)) sb.Append($"object? _{i} = global::NRepl.Runtime.Repl.Value({session}, {i});\n");
+            }
+            if (names.Contains("_e")) sb.Append($"global::System.Exception? _e = global::NRepl.Runtime.Repl.LastException({session});\n");
+            return sb.ToString();
+        }
+
+        private static IMethodSymbol EvalMethod(CSharpCompilation compilation, SyntaxTree evalTree)
+        {
+            var model = compilation.GetSemanticModel(evalTree);
+            var node = evalTree.GetRoot().DescendantNodes().OfType<MethodDeclarationSyntax>().First();
+            return model.GetDeclaredSymbol(node)!;
+        }
+
+        // ---- compilation ------------------------------------------------------------------------
+
+        private CSharpCompilation BuildCompilation(SyntaxTree? evalTree, bool includeInferredState = true)
+        {
+            var compilation = _world.Compilation;
+            if (_world.EvalTree is not null) compilation = compilation.RemoveSyntaxTrees(_world.EvalTree);
+            var skipped = includeInferredState ? null : _inferredState.Select(s => s.Definition.Key).ToHashSet();
+            var removed = new List<SyntaxTree>();
+            var added = new List<SyntaxTree>(_newHolders);
+            foreach (var (key, change) in _changes)
+            {
+                if (skipped?.Contains(key) == true) continue;
+                var newTree = change.New?.Tree;
+                if (change.Old is not null && newTree is not null) compilation = compilation.ReplaceSyntaxTree(change.Old.Tree, newTree);
+                else if (change.Old is not null) removed.Add(change.Old.Tree);
+                else if (newTree is not null) added.Add(newTree);
+            }
+            if (evalTree is not null) added.Add(evalTree);
+            if (removed.Count > 0) compilation = compilation.RemoveSyntaxTrees(removed);
+            if (added.Count > 0) compilation = compilation.AddSyntaxTrees(added);
+            return compilation;
+        }
+
+        private IEnumerable<SyntaxTree> ChangedTrees(SyntaxTree? evalTree)
+        {
+            foreach (var change in _changes.Values)
+            {
+                if (change.New is not null) yield return change.New.Tree;
+            }
+            foreach (var holder in _newHolders) yield return holder;
+            if (evalTree is not null) yield return evalTree;
+        }
+
+        private static List<string> Errors(CSharpCompilation compilation, IEnumerable<SyntaxTree> trees) =>
+            trees.SelectMany(tree => compilation.GetSemanticModel(tree).GetDiagnostics())
+                .Where(d => d.Severity == DiagnosticSeverity.Error)
+                .Select(DiagnosticText.Format)
+                .Distinct()
+                .ToList();
+
+        private static CompileResult Fail(IReadOnlyList<string> errors) =>
+            new CompileResult.Failed(string.Join("\n", errors), "CompilationErrorException");
+
+        private string? Summary(CSharpCompilation compilation)
+        {
+            var lines = new List<string>();
+            foreach (var key in _definedKeys)
+            {
+                if (!_definitions.TryGetValue(key, out var entry)) continue;
+                var model = compilation.GetSemanticModel(entry.Tree);
+                var root = entry.Tree.GetRoot();
+                var ns = root.ChildNodes().OfType<BaseNamespaceDeclarationSyntax>().First();
+                switch (entry.Definition.Kind)
+                {
+                    case DefinitionKind.Type:
+                        var typeNode = ns.Members.First(m => m is BaseTypeDeclarationSyntax or DelegateDeclarationSyntax);
+                        if (model.GetDeclaredSymbol(typeNode) is INamedTypeSymbol type)
+                        {
+                            lines.Add(TypeKeyword(type) + " " + type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat));
+                        }
+                        break;
+                    default:
+                        var holder = ns.Members.OfType<ClassDeclarationSyntax>().First();
+                        foreach (var member in holder.Members)
+                        {
+                            var nodes = member is FieldDeclarationSyntax f ? f.Declaration.Variables.Cast<SyntaxNode>() : new[] { (SyntaxNode)member };
+                            foreach (var node in nodes)
+                            {
+                                var symbol = model.GetDeclaredSymbol(node);
+                                if (symbol is null) continue;
+                                lines.Add(symbol switch
+                                {
+                                    IFieldSymbol field => $"{field.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)} {field.Name}",
+                                    _ => symbol.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat),
+                                });
+                            }
+                        }
+                        break;
+                }
+            }
+            return lines.Count == 0 ? null : string.Join("\n", lines);
+        }
+
+        private static string TypeKeyword(INamedTypeSymbol type) => type switch
+        {
+            { IsRecord: true, TypeKind: TypeKind.Struct } => "record struct",
+            { IsRecord: true } => "record",
+            { TypeKind: TypeKind.Struct } => "struct",
+            { TypeKind: TypeKind.Interface } => "interface",
+            { TypeKind: TypeKind.Enum } => "enum",
+            { TypeKind: TypeKind.Delegate } => "delegate",
+            _ => "class",
+        };
+
+        private static (string Name, string? Parameters) MemberIdentity(MemberDeclarationSyntax node) => node switch
+        {
+            MethodDeclarationSyntax m => (m.Identifier.ValueText,
+                "(" + string.Join(",", m.ParameterList.Parameters.Select(p => p.Type?.ToString() ?? "")) + ")" + (m.Arity > 0 ? "`" + m.Arity : "")),
+            PropertyDeclarationSyntax p => (p.Identifier.ValueText, null),
+            FieldDeclarationSyntax f => (f.Declaration.Variables[0].Identifier.ValueText, null),
+            _ => (node.ToString(), null),
+        };
+
+        private static (string Name, int Arity) TypeIdentity(MemberDeclarationSyntax node) => node switch
+        {
+            TypeDeclarationSyntax t => (t.Identifier.ValueText, t.Arity),
+            EnumDeclarationSyntax e => (e.Identifier.ValueText, 0),
+            DelegateDeclarationSyntax d => (d.Identifier.ValueText, d.Arity),
+            _ => (node.ToString(), 0),
+        };
+    }
+}
