@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using NRepl.Runtime.Contract;
 using NRepl.Server.Evaluation;
 using NRepl.Server.Target;
+using NRepl.Server.World.Emit;
 using NRepl.Server.World.Parsing;
 using NRepl.Server.World.Rendering;
 

@@ -31,6 +31,11 @@ internal sealed class WorldCompiler
         .WithMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.UseSpecialTypes
             | SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
 
+    // Definitions are shown as the user wrote them: no holder class, no namespace.
+    private static readonly SymbolDisplayFormat SummaryFormat = SymbolDisplayFormat.MinimallyQualifiedFormat
+        .WithMemberOptions(SymbolDisplayMemberOptions.IncludeParameters | SymbolDisplayMemberOptions.IncludeType
+            | SymbolDisplayMemberOptions.IncludeRef | SymbolDisplayMemberOptions.IncludeConstantValue);
+
     private readonly IReadOnlyList<MetadataReference> _references;
     private readonly CSharpCompilationOptions _options;
     private readonly SyntaxTree _globalUsings;
@@ -47,7 +52,8 @@ internal sealed class WorldCompiler
             nullableContextOptions: NullableContextOptions.Enable,
             concurrentBuild: false);
         _globalUsings = CSharpSyntaxTree.ParseText(
-            string.Concat(DefaultUsings.Select(u => $"global using global::{u};\n")), TreeRenderer.ParseOptions, "usings.cs");
+            SourceText.From(string.Concat(DefaultUsings.Select(u => $"global using global::{u};\n")), System.Text.Encoding.UTF8),
+            TreeRenderer.ParseOptions, "usings.cs");
     }
 
     public WorldSnapshot Current => _current ?? throw new InvalidOperationException("The world has not been created yet.");
@@ -445,8 +451,8 @@ internal sealed class WorldCompiler
                                 if (symbol is null) continue;
                                 lines.Add(symbol switch
                                 {
-                                    IFieldSymbol field => $"{field.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)} {field.Name}",
-                                    _ => symbol.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat),
+                                    IFieldSymbol field => $"{field.Type.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(SummaryFormat)} {field.Name}",
+                                    _ => symbol.ToDisplayString(SummaryFormat),
                                 });
                             }
                         }
