@@ -103,7 +103,7 @@ internal sealed class Session
                 HasEvaluated = true;
                 _pending.AddLast(item);
                 _queue.Writer.TryWrite(item);
-                _loop ??= Task.Run(RunLoopAsync);
+                _loop ??= StartLoop();
                 return item.Completion;
             }
         }
@@ -179,6 +179,15 @@ internal sealed class Session
         {
             interrupt?.Invoke(Id, running.EvalId);
             running.Cancellation.Cancel();
+        }
+    }
+
+    // The loop outlives the request that started it: do not let it inherit that request's log scope.
+    private Task StartLoop()
+    {
+        using (ExecutionContext.SuppressFlow())
+        {
+            return Task.Run(RunLoopAsync);
         }
     }
 
