@@ -1,2 +1,4 @@
-// Entry point; the host is assembled in Hosting/ (work in progress on the server branch).
-return 0;
+using NRepl.Server.Hosting;
+
+// The nREPL server: stdout carries only the "nREPL server started ..." banner; logs go to stderr.
+return await ServerHost.RunAsync(args);

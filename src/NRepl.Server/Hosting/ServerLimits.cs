@@ -1,0 +1,23 @@
+namespace NRepl.Server.Hosting;
+
+/// <summary>
+/// Limits on what one client can make the server hold ("NRepl:Limits"). Exceeding a wire limit closes that
+/// connection with a logged reason; other connections are unaffected.
+/// </summary>
+public sealed class ServerLimits
+{
+    /// <summary>Largest request in bytes. Defaults to 16 MiB: a whole source file in <c>load-file</c>, with room to spare.</summary>
+    public long MaxMessageBytes { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>Largest single string in bytes (checked from its length prefix, before reading it). Defaults to 16 MiB.</summary>
+    public long MaxStringBytes { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>Deepest nesting of lists and dicts. Defaults to 64; real requests nest 3 deep.</summary>
+    public int MaxDepth { get; set; } = 64;
+
+    /// <summary>
+    /// Replies queued for one connection before producers wait for the client to read. Defaults to 1024
+    /// messages: an eval printing in a loop is slowed down rather than buffered without bound.
+    /// </summary>
+    public int MaxQueuedReplies { get; set; } = 1024;
+}

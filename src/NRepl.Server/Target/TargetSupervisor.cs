@@ -1,0 +1,166 @@
+using Microsoft.Extensions.Logging;
+using NRepl.Runtime.Contract;
+
+namespace NRepl.Server.Target;
+
+/// <summary>
+/// Launches the target process, talks to it over a private Unix socket, and notices when it dies.
+/// Every pending request and eval completes when the target dies (with <see cref="TargetDiedException"/>),
+/// and <see cref="Exited"/> is raised so the server can restart it and replay the world.
+/// </summary>
+public sealed class TargetSupervisor : IAsyncDisposable
+{
+    private readonly TargetOptions _options;
+    private readonly ITargetOutputSink _sink;
+    private readonly ILogger<TargetSupervisor> _logger;
+    private readonly SemaphoreSlim _lifecycle = new(1, 1);
+    private TargetProcess? _current;
+    private long _nextRequestId;
+    private bool _disposed;
+
+    /// <summary>Creates a supervisor; nothing is launched before <see cref="StartAsync"/>.</summary>
+    public TargetSupervisor(TargetOptions options, ITargetOutputSink sink, ILogger<TargetSupervisor> logger)
+    {
+        _options = options;
+        _sink = sink;
+        _logger = logger;
+    }
+
+    /// <summary>
+    /// Raised once per unexpected death of the current target (not for <see cref="RestartAsync"/> or
+    /// <see cref="DisposeAsync"/>), after its pending requests and evals have failed. Raised on a pool thread.
+    /// </summary>
+    public event Action<TargetExit>? Exited;
+
+    /// <summary>True while a target process is connected and not known to be dying.</summary>
+    public bool IsRunning => Volatile.Read(ref _current) is { IsAlive: true };
+
+    /// <summary>The current target's process id, or null when none is running.</summary>
+    public int? ProcessId => Volatile.Read(ref _current) is { IsAlive: true } current ? current.ProcessId : null;
+
+    /// <summary>The current target's Hello (runtime version etc.), or null.</summary>
+    public Hello? TargetInfo => Volatile.Read(ref _current)?.Hello;
+
+    /// <summary>
+    /// Launches <c>dotnet &lt;RuntimePath&gt; --ipc &lt;socket&gt;</c> with DOTNET_MODIFIABLE_ASSEMBLIES=debug and waits
+    /// for its Hello. Throws if a target is already running, if it does not connect within
+    /// <see cref="TargetOptions.StartTimeout"/> (<see cref="TimeoutException"/>), if it dies first
+    /// (<see cref="TargetDiedException"/>), or if its contract version or hot-reload support is wrong.
+    /// </summary>
+    public async Task StartAsync(CancellationToken ct)
+    {
+        await _lifecycle.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (IsRunning) throw new InvalidOperationException("The target is already running; use RestartAsync.");
+            await LaunchLockedAsync(ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _lifecycle.Release();
+        }
+    }
+
+    /// <summary>Kills the current target (its whole process tree) if it is alive and starts a new one. The world must be loaded again.</summary>
+    public async Task RestartAsync(CancellationToken ct)
+    {
+        await _lifecycle.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (Volatile.Read(ref _current) is { } old)
+            {
+                await old.StopAsync("restarted by the server", graceful: false, TimeSpan.Zero).ConfigureAwait(false);
+            }
+            await LaunchLockedAsync(ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _lifecycle.Release();
+        }
+    }
+
+    /// <summary>Loads the world assembly (gen 0). Throws <see cref="TargetUpdateException"/> when the target refuses it.</summary>
+    public async Task LoadWorldAsync(byte[] pe, byte[] pdb, CancellationToken ct)
+    {
+        var id = Interlocked.Increment(ref _nextRequestId);
+        var reply = (WorldLoaded)await Current().RequestAsync(id, new LoadWorld(id, pe, pdb), ct).ConfigureAwait(false);
+        if (reply.Error is not null) throw new TargetUpdateException(reply.Error);
+    }
+
+    /// <summary>
+    /// Applies an EnC delta and runs the given static initializers. Throws <see cref="TargetUpdateException"/>
+    /// when the runtime refuses the delta; initializer failures are returned in <see cref="DeltaApplied.InitializerErrors"/>.
+    /// Canceling <paramref name="ct"/> stops waiting only: the target may still apply the delta.
+    /// </summary>
+    public async Task<DeltaApplied> ApplyDeltaAsync(byte[] metadata, byte[] il, byte[] pdb, int[] initializerTokens, CancellationToken ct)
+    {
+        var id = Interlocked.Increment(ref _nextRequestId);
+        var reply = (DeltaApplied)await Current().RequestAsync(id, new ApplyDelta(id, metadata, il, pdb, initializerTokens), ct).ConfigureAwait(false);
+        if (reply.Error is not null) throw new TargetUpdateException(reply.Error);
+        return reply;
+    }
+
+    /// <summary>
+    /// Runs an eval and returns its completion. All of its Output and NeedInput received before the
+    /// completion have been handed to the sink when this returns. Canceling <paramref name="ct"/> interrupts
+    /// the eval; the result is then Interrupted (or InterruptedThreadAbandoned). Throws
+    /// <see cref="TargetDiedException"/> if the target dies first.
+    /// </summary>
+    public Task<EvalCompleted> RunEvalAsync(StartEval start, CancellationToken ct) => Current().RunEvalAsync(start, ct);
+
+    /// <summary>Interrupts a running eval (no-op when it is not running or no target is).</summary>
+    public void Interrupt(long evalId) => Volatile.Read(ref _current)?.Post(new Interrupt(evalId));
+
+    /// <summary>Feeds a session's stdin; <paramref name="eof"/> ends it.</summary>
+    public void SendStdin(string sessionId, string text, bool eof) => Volatile.Read(ref _current)?.Post(new Stdin(sessionId, text, eof));
+
+    /// <summary>Makes the target drop a closed session's values and input.</summary>
+    public void ForgetSession(string sessionId) => Volatile.Read(ref _current)?.Post(new ForgetSession(sessionId));
+
+    /// <summary>Asks the target to shut down, waits up to <see cref="TargetOptions.ShutdownTimeout"/>, then kills it.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _lifecycle.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_disposed) return;
+            _disposed = true;
+            if (Volatile.Read(ref _current) is { } current)
+            {
+                await current.StopAsync("the server shut the target down", graceful: true, _options.ShutdownTimeout).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _lifecycle.Release();
+        }
+    }
+
+    private async Task LaunchLockedAsync(CancellationToken ct)
+    {
+        var process = await TargetProcess.StartAsync(_options, _sink, _logger, OnDied, ct).ConfigureAwait(false);
+        Volatile.Write(ref _current, process);
+        process.Begin();
+    }
+
+    private TargetProcess Current()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return Volatile.Read(ref _current) ?? throw new InvalidOperationException("The target has not been started.");
+    }
+
+    private void OnDied(TargetProcess process, TargetExit exit, bool onPurpose)
+    {
+        if (onPurpose || !ReferenceEquals(Volatile.Read(ref _current), process)) return;
+        try
+        {
+            Exited?.Invoke(exit);
+        }
+        catch (Exception e)
+        {
+            _logger.LogError(e, "A handler of TargetSupervisor.Exited threw.");
+        }
+    }
+}

@@ -1,0 +1,147 @@
+using System.Reflection.Metadata;
+using System.Runtime.InteropServices;
+using NRepl.Runtime.Contract;
+using NRepl.Runtime.Evaluation;
+using NRepl.Runtime.IO;
+
+namespace NRepl.Runtime.Hosting;
+
+/// <summary>Settings of the target process, from its command line.</summary>
+internal sealed record TargetHostOptions(string IpcPath, TimeSpan InterruptGrace)
+{
+    public static readonly TimeSpan DefaultInterruptGrace = TimeSpan.FromSeconds(1);
+
+    /// <summary>Parses <c>--ipc &lt;path&gt; [--interrupt-grace-ms N]</c>; null with an error text when invalid.</summary>
+    public static TargetHostOptions? Parse(string[] args, out string? error)
+    {
+        string? ipc = null;
+        var grace = DefaultInterruptGrace;
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--ipc" when i + 1 < args.Length:
+                    ipc = args[++i];
+                    break;
+                case "--interrupt-grace-ms" when i + 1 < args.Length && int.TryParse(args[i + 1], out var ms) && ms >= 0:
+                    grace = TimeSpan.FromMilliseconds(ms);
+                    i++;
+                    break;
+                default:
+                    error = $"Unexpected argument '{args[i]}'. Usage: NRepl.Runtime --ipc <unix-socket-path> [--interrupt-grace-ms N]";
+                    return null;
+            }
+        }
+        if (ipc is null)
+        {
+            error = "Missing --ipc <unix-socket-path>.";
+            return null;
+        }
+        error = null;
+        return new TargetHostOptions(ipc, grace);
+    }
+}
+
+/// <summary>
+/// The target's control loop: says Hello, then reads the server's messages on the calling thread
+/// (never the thread pool, which user code may exhaust) and dispatches them until Shutdown or end of stream.
+/// </summary>
+internal sealed class TargetHost
+{
+    private readonly Stream _connection;
+    private readonly FrameWriter _writer;
+    private readonly WorldHost _world = new();
+    private readonly EvalRunner _evals;
+    private readonly ConsoleRouter _console;
+
+    public TargetHost(Stream connection, TargetHostOptions options)
+    {
+        _connection = connection;
+        _writer = new FrameWriter(connection, "target writer");
+        _evals = new EvalRunner(_world, Post, options.InterruptGrace);
+        _console = new ConsoleRouter(Post);
+    }
+
+    /// <summary>Runs until Shutdown or the server closes the connection. Returns the process exit code.</summary>
+    public int Run()
+    {
+        _console.Install();
+        Post(new Hello(ContractVersion.Current, Environment.ProcessId, RuntimeInformation.FrameworkDescription, MetadataUpdater.IsSupported));
+
+        var reader = new FrameReader(_connection);
+        while (true)
+        {
+            RawFrame? frame;
+            try
+            {
+                frame = reader.ReadFrame();
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException or ObjectDisposedException)
+            {
+                // A broken or corrupted link cannot be resynchronized; the server restarts us.
+                Post(new Log(LogSeverity.Error, $"Reading from the server failed: {e.Message}"));
+                break;
+            }
+            if (frame is not { } f) break;
+
+            TargetMessage message;
+            try
+            {
+                message = MessageSerializer.Deserialize(f.Kind, f.Payload);
+            }
+            catch (InvalidDataException e)
+            {
+                Post(new Log(LogSeverity.Error, $"Ignored a bad message: {e.Message}"));
+                continue;
+            }
+            if (message is Shutdown) break;
+            try
+            {
+                Dispatch(message);
+            }
+            catch (Exception e)
+            {
+                Post(new Log(LogSeverity.Error, $"Handling {message.Kind} failed: {e}"));
+            }
+        }
+
+        _console.FlushAmbient();
+        _writer.Complete();
+        // Bounded: a server that stopped reading must not keep the process alive.
+        _writer.Finished.Wait(TimeSpan.FromSeconds(2));
+        return 0;
+    }
+
+    private void Post(TargetMessage message) => _writer.Post(message);
+
+    private void Dispatch(TargetMessage message)
+    {
+        switch (message)
+        {
+            case LoadWorld load:
+                Post(new WorldLoaded(load.RequestId, _world.Load(load.Pe, load.Pdb)));
+                break;
+            case ApplyDelta delta:
+                var (error, initializerErrors) = _world.Apply(delta.Metadata, delta.IL, delta.Pdb, delta.InitializerMethodTokens);
+                // Initializers may print; their text goes out before the reply.
+                _console.FlushAmbient();
+                Post(new DeltaApplied(delta.RequestId, error, initializerErrors));
+                break;
+            case StartEval start:
+                _evals.Start(start);
+                break;
+            case Interrupt interrupt:
+                _evals.Interrupt(interrupt.EvalId);
+                break;
+            case Stdin stdin:
+                SessionStore.Get(stdin.SessionId).Input.Add(stdin.Text, stdin.Eof);
+                break;
+            case ForgetSession forget:
+                SessionStore.Forget(forget.SessionId);
+                break;
+            default:
+                Post(new Log(LogSeverity.Error, $"Unexpected message {message.Kind} from the server; ignored."));
+                break;
+        }
+    }
+}
