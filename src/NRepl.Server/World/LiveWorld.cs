@@ -35,6 +35,7 @@ internal sealed partial class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHo
     private Task? _ready;
     private long _nextEvalId;
     private volatile bool _targetLost;
+    private int _disposed;
 
     public LiveWorld(ISessionOutput output, TargetOptions options, ILoggerFactory loggerFactory)
     {
@@ -114,6 +115,8 @@ internal sealed partial class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHo
 
     public async ValueTask DisposeAsync()
     {
+        // The server disposes the evaluator at shutdown and the container does again afterwards.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         _target.Exited -= OnTargetExited;
         await _target.DisposeAsync().ConfigureAwait(false);
     }

@@ -33,11 +33,11 @@ internal static class Instrumenter
                         ReturnsValue(local.ReturnType, local.Modifiers), builder);
                     break;
                 case PropertyDeclarationSyntax { ExpressionBody: { } body } property:
-                    builder.Inject(body.ArrowToken.SpanStart, "{ get { " + MethodEntry + " return ", body.ArrowToken.Span.Length);
+                    builder.Inject(body.ArrowToken.SpanStart, "{ get { " + MethodEntry + ReturnOrThrow(body), body.ArrowToken.Span.Length);
                     builder.Inject(property.SemicolonToken.SpanStart, "; } }", property.SemicolonToken.Span.Length);
                     break;
                 case IndexerDeclarationSyntax { ExpressionBody: { } body } indexer:
-                    builder.Inject(body.ArrowToken.SpanStart, "{ get { " + MethodEntry + " return ", body.ArrowToken.Span.Length);
+                    builder.Inject(body.ArrowToken.SpanStart, "{ get { " + MethodEntry + ReturnOrThrow(body), body.ArrowToken.Span.Length);
                     builder.Inject(indexer.SemicolonToken.SpanStart, "; } }", indexer.SemicolonToken.Span.Length);
                     break;
                 case WhileStatementSyntax loop:
@@ -69,10 +69,15 @@ internal static class Instrumenter
         }
         else if (expressionBody is not null && !semicolon.IsMissing)
         {
-            builder.Inject(expressionBody.ArrowToken.SpanStart, "{ " + MethodEntry + (returnsValue ? " return " : " "), expressionBody.ArrowToken.Span.Length);
+            // `=> throw e;` becomes `{ ...; throw e; }`: a throw expression cannot be returned.
+            var keyword = returnsValue && expressionBody.Expression is not ThrowExpressionSyntax ? " return " : " ";
+            builder.Inject(expressionBody.ArrowToken.SpanStart, "{ " + MethodEntry + keyword, expressionBody.ArrowToken.Span.Length);
             builder.Inject(semicolon.SpanStart, "; }", semicolon.Span.Length);
         }
     }
+
+    private static string ReturnOrThrow(ArrowExpressionClauseSyntax body) =>
+        body.Expression is ThrowExpressionSyntax ? " " : " return ";
 
     private static void InstrumentLoopBody(StatementSyntax statement, MappedSourceBuilder builder)
     {

@@ -1,0 +1,225 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using NRepl.Runtime.Contract;
+using NRepl.Server.Evaluation;
+using NRepl.Server.Target;
+using NRepl.Server.World;
+
+namespace NRepl.Server.Tests.World;
+
+/// <summary>
+/// The live world end to end with a real target process: what a user sees for each kind of eval,
+/// hot swaps under running code, interrupts, stdin, and recovery from a dead target.
+/// </summary>
+[NonParallelizable]
+public sealed class LiveWorldTests
+{
+    private LiveWorld _world = null!;
+    private RecordingSessionOutput _output = null!;
+    private int _ids;
+
+    [OneTimeSetUp]
+    public async Task StartWorld()
+    {
+        _output = new RecordingSessionOutput();
+        _world = new LiveWorld(_output, new TargetOptions(), NullLoggerFactory.Instance);
+        await _world.StartAsync(CancellationToken.None);
+    }
+
+    [OneTimeTearDown]
+    public async Task StopWorld() => await _world.DisposeAsync();
+
+    private static CancellationToken Deadline(int seconds = 30) => new CancellationTokenSource(TimeSpan.FromSeconds(seconds)).Token;
+
+    private EvalRequest Request(string code, string session = "s1", string? file = null, bool loadFile = false) =>
+        new($"e{Interlocked.Increment(ref _ids)}", session, code, "user", file, 1, 1, loadFile, true, PrintSettings.Default);
+
+    private async Task<EvalOutcome> Eval(string code, string session = "s1") =>
+        await _world.EvaluateAsync(Request(code, session), Deadline());
+
+    private async Task<string> Value(string code, string session = "s1")
+    {
+        var outcome = await Eval(code, session);
+        if (outcome is EvalOutcome.Value value) return value.Printed;
+        Assert.Fail($"Expected a value from `{code}`, got {outcome}");
+        return "";
+    }
+
+    [Test]
+    public async Task Evaluate_IssueExamples_GiveTheDocumentedValues()
+    {
+        Assert.That(await Value("1 + 2"), Is.EqualTo("3"));
+        var request = Request("Console.WriteLine(\"hi\"); 42");
+        var outcome = await _world.EvaluateAsync(request, Deadline());
+        Assert.That(outcome, Is.EqualTo(new EvalOutcome.Value("42", false)));
+        Assert.That(_output.OutOf(request.EvalId), Is.EqualTo("hi\n"), "output arrived before the value");
+        Assert.That(await Value("int Ggg(int v) => v + 48;"), Is.EqualTo("int Ggg(int v)"));
+        Assert.That(await Value("Ggg(10)"), Is.EqualTo("58"));
+        Assert.That(await Value("var counter = 0;"), Is.EqualTo("int counter"));
+        Assert.That(await Value("counter += 5; counter"), Is.EqualTo("5"));
+        Assert.That(await Value("counter"), Is.EqualTo("5"), "state survives between evals");
+        Assert.That(await Value("record Point(int X, int Y);"), Is.EqualTo("record Point"));
+        Assert.That(await Value("new Point(1, 2)"), Is.EqualTo("Point { X = 1, Y = 2 }"));
+    }
+
+    [Test]
+    public async Task Evaluate_RedefinitionWhileLoopRuns_LoopSeesNewBodyAndStateSurvives()
+    {
+        await Value("int Hs(int v) => v + 1;");
+        await Value("var hsTicks = 0;");
+        await Value("""
+            var hsSawNew = new ManualResetEventSlim();
+            var hsRunning = true;
+            var hsLoop = new Thread(() => { while (hsRunning) { if (Hs(1) == 1001) hsSawNew.Set(); hsTicks++; Thread.Sleep(1); } });
+            hsLoop.IsBackground = true;
+            hsLoop.Start();
+            """);
+        Assert.That(await Value("hsSawNew.Wait(50)"), Is.EqualTo("false"));
+
+        await Value("int Hs(int v) => v + 1000;");
+
+        Assert.That(await Value("hsSawNew.Wait(10000)"), Is.EqualTo("true"), "the running loop called the new body");
+        Assert.That(await Value("hsTicks > 0 && hsLoop.IsAlive"), Is.EqualTo("true"), "nothing was restarted");
+        await Value("hsRunning = false; hsLoop.Join(5000)");
+    }
+
+    [Test]
+    public async Task Evaluate_TimerCallback_KeepsWorkingThroughLaterEvalsAndSeesRedefinitions()
+    {
+        await Value("int Tick(int n) => n;");
+        await Value("""
+            var tickSeen = new System.Collections.Concurrent.ConcurrentQueue<int>();
+            var tickGen = 1;
+            var tickHit = new ManualResetEventSlim();
+            var tickTimer = new Timer(_ => { var v = Tick(tickGen); tickSeen.Enqueue(v); if (v == 3000) tickHit.Set(); }, null, 0, 2);
+            """);
+        // Later evals with lambdas, local functions and redefinitions must not break the timer's delegate.
+        for (var i = 0; i < 5; i++)
+        {
+            await Value($"Enumerable.Range(0, 3).Select(x => x * {i}).Sum()");
+            await Value($"int Local{i}() {{ int Inner() => {i}; return Inner(); }} Local{i}()");
+        }
+        await Value("int Tick(int n) => n * 1000;");
+        Assert.That(await Eval("tickGen = 3;"), Is.TypeOf<EvalOutcome.NoValue>(), "statements alone have no value");
+
+        Assert.That(await Value("tickHit.Wait(10000)"), Is.EqualTo("true"), "the timer ran the new body");
+        await Eval("tickTimer.Dispose();");
+    }
+
+    [Test]
+    public async Task Evaluate_UserException_ReportsTypeMessageAndStack()
+    {
+        await Value("int Boom(int x) => throw new InvalidOperationException(\"boom \" + x);");
+
+        var outcome = await Eval("Boom(7)");
+
+        var failed = outcome as EvalOutcome.Failed;
+        Assert.That(failed, Is.Not.Null, outcome.ToString());
+        Assert.That(failed!.Ex, Is.EqualTo("System.InvalidOperationException"));
+        Assert.That(failed.ErrorText, Does.Contain("boom 7"));
+        Assert.That(failed.ErrorText, Does.Contain("Boom"), "the world frame is shown");
+        Assert.That(await Value("_e.Message"), Is.EqualTo("\"boom 7\""), "_e holds the last exception");
+    }
+
+    [Test]
+    public async Task Evaluate_CompileError_NamesLineColumnAndCode()
+    {
+        var outcome = await _world.EvaluateAsync(Request("var ok = 1;\nnope(ok)", file: "/work/demo.cs"), Deadline());
+
+        var failed = outcome as EvalOutcome.Failed;
+        Assert.That(failed, Is.Not.Null, outcome.ToString());
+        Assert.That(failed!.ErrorText, Does.StartWith("/work/demo.cs:2:1: error CS0103"));
+    }
+
+    [Test]
+    public async Task Evaluate_IncompleteInput_IsAClearErrorNotACompilerDump()
+    {
+        var failed = await Eval("if (true) {") as EvalOutcome.Failed;
+
+        Assert.That(failed, Is.Not.Null);
+        Assert.That(failed!.ErrorText, Does.Contain("incomplete input"));
+    }
+
+    [Test]
+    public async Task Evaluate_LastValues_AreSessionScoped()
+    {
+        await Value("40 + 2", session: "values-a");
+        await Value("\"other\"", session: "values-b");
+
+        Assert.That(await Value("_1", session: "values-a"), Is.EqualTo("42"));
+        Assert.That(await Value("_2", session: "values-a"), Is.EqualTo("42"), "_1 was 42 when _1 was evaluated");
+        Assert.That(await Value("_1", session: "values-b"), Is.EqualTo("\"other\""));
+    }
+
+    [Test]
+    public async Task Evaluate_ReadLine_AsksForInputAndGetsIt()
+    {
+        var evalTask = _world.EvaluateAsync(Request("Console.ReadLine()", session: "stdin-1"), Deadline());
+
+        var need = await _output.NextNeedInputAsync(Deadline());
+        Assert.That(need.Session, Is.EqualTo("stdin-1"));
+        _world.Stdin("stdin-1", "typed line\n");
+
+        Assert.That(await evalTask, Is.EqualTo(new EvalOutcome.Value("\"typed line\"", false)));
+    }
+
+    [Test]
+    public async Task Evaluate_InfiniteLoop_StopsOnInterrupt()
+    {
+        var request = Request("Console.WriteLine(\"looping\"); while (true) { }", session: "loop-1");
+        var evalTask = _world.EvaluateAsync(request, Deadline());
+        await _output.WaitForOutputAsync(request.EvalId, "looping", Deadline());
+
+        _world.Interrupt("loop-1", request.EvalId);
+
+        Assert.That(await evalTask, Is.TypeOf<EvalOutcome.Interrupted>());
+        Assert.That(await Value("1 + 1", session: "loop-1"), Is.EqualTo("2"), "the session works afterwards");
+    }
+
+    [Test]
+    public async Task Evaluate_UnboundedRecursion_IsAnExceptionAndTheTargetSurvives()
+    {
+        await Value("int Down(int n) => Down(n + 1) + 1;");
+
+        var failed = await Eval("Down(0)") as EvalOutcome.Failed;
+
+        Assert.That(failed, Is.Not.Null);
+        Assert.That(failed!.Ex, Is.EqualTo("System.InsufficientExecutionStackException"));
+        Assert.That(await Value("2 * 21"), Is.EqualTo("42"));
+    }
+
+    [Test]
+    public async Task Evaluate_InstanceFieldAdded_RefusedAndWorldUnchanged()
+    {
+        await Value("class Mob { public int Hp = 10; public int Twice() => Hp * 2; }");
+        await Value("var mob = new Mob();");
+
+        var failed = await Eval("class Mob { public int Hp = 10; public int Mana = 5; public int Twice() => Hp * 200; }") as EvalOutcome.Failed;
+
+        Assert.That(failed, Is.Not.Null);
+        Assert.That(failed!.ErrorText, Does.Contain("Mob.Mana"));
+        Assert.That(await Value("mob.Twice()"), Is.EqualTo("20"), "the refused redefinition changed nothing");
+    }
+
+    [Test]
+    public async Task Evaluate_SignatureChange_CallersUseTheNewDefinition()
+    {
+        await Value("int Sq(int v) => v * v;");
+        await Value("long SqPlus(int v) => Sq(v) + 1;");
+
+        await Value("long Sq(long v) => v * v * 10;");
+
+        Assert.That(await Value("SqPlus(3)"), Is.EqualTo("91"));
+    }
+
+    [Test]
+    public async Task LoadFile_DefinitionsBecomeTheFileContent()
+    {
+        var first = await _world.EvaluateAsync(Request("int Lf1() => 1;\nint Lf2() => 2;\nLf1() + Lf2()", file: "/src/lf.cs", loadFile: true), Deadline());
+        Assert.That(first, Is.EqualTo(new EvalOutcome.Value("3", false)));
+
+        await _world.EvaluateAsync(Request("int Lf1() => 10;", file: "/src/lf.cs", loadFile: true), Deadline());
+
+        Assert.That(await Value("Lf1()"), Is.EqualTo("10"));
+        Assert.That(await Eval("Lf2()"), Is.TypeOf<EvalOutcome.Failed>(), "Lf2 left the file, so it left the world");
+    }
+}

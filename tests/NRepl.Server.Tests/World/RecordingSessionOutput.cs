@@ -1,0 +1,34 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using NRepl.Server.Evaluation;
+
+namespace NRepl.Server.Tests.World;
+
+/// <summary>Collects what the live world sends to sessions, and lets tests wait for it.</summary>
+internal sealed class RecordingSessionOutput : ISessionOutput
+{
+    private readonly Channel<(string Session, string EvalId)> _needInput = Channel.CreateUnbounded<(string, string)>();
+    private readonly ConcurrentQueue<(string Session, string EvalId, bool IsError, string Text)> _writes = new();
+
+    private readonly SemaphoreSlim _written = new(0);
+
+    public void Write(string sessionId, string evalId, bool isError, string text)
+    {
+        _writes.Enqueue((sessionId, evalId, isError, text));
+        _written.Release();
+    }
+
+    /// <summary>Waits until the output of <paramref name="evalId"/> contains <paramref name="text"/>.</summary>
+    public async Task WaitForOutputAsync(string evalId, string text, CancellationToken ct)
+    {
+        while (!OutOf(evalId).Contains(text, StringComparison.Ordinal)) await _written.WaitAsync(ct);
+    }
+
+    public void NeedInput(string sessionId, string evalId) => _needInput.Writer.TryWrite((sessionId, evalId));
+
+    public string OutOf(string evalId) => string.Concat(_writes.Where(w => w.EvalId == evalId && !w.IsError).Select(w => w.Text));
+
+    public string ErrOf(string evalId) => string.Concat(_writes.Where(w => w.EvalId == evalId && w.IsError).Select(w => w.Text));
+
+    public async Task<(string Session, string EvalId)> NextNeedInputAsync(CancellationToken ct) => await _needInput.Reader.ReadAsync(ct);
+}
