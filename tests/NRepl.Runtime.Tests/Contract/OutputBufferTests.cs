@@ -7,19 +7,20 @@ namespace NRepl.Runtime.Tests.Contract;
 [TestFixture]
 public sealed class OutputBufferTests
 {
-    private readonly List<Output> _posted = [];
+    private List<Output> _posted = null!;
     private Channel<Output> _live = null!;
     private OutputBuffer _buffer = null!;
 
     [SetUp]
     public void SetUp()
     {
-        _posted.Clear();
-        _live = Channel.CreateUnbounded<Output>();
+        // Locals, so a deadline timer of an earlier test's buffer cannot post into this test's lists.
+        var posted = _posted = [];
+        var live = _live = Channel.CreateUnbounded<Output>();
         _buffer = new OutputBuffer(1, "s", OutputStream.Out, m =>
         {
-            lock (_posted) _posted.Add((Output)m);
-            _live.Writer.TryWrite((Output)m);
+            lock (posted) posted.Add((Output)m);
+            live.Writer.TryWrite((Output)m);
         });
     }
 
