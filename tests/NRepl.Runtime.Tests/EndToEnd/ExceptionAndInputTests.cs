@@ -69,6 +69,18 @@ public sealed class ExceptionAndInputTests
     }
 
     [Test]
+    public async Task RunEval_ThrowAfterDeltaMovedTheLine_FramesShowNewLines()
+    {
+        var moved = World.Replace("if (v > 0) throw", "\n\n                    if (v > 0) throw");
+        await _target.ApplyAsync(_target.World.Emit(moved, Edit.Update("Ggg")));
+
+        var result = await _target.EvalAsync("__Eval_Throw");
+
+        Assert.That(result.ErrorText, Does.Contain("   at user.__Defs.Ggg(Int32 v) in /repl/world.cs:12"));
+        Assert.That(result.ErrorText, Does.Contain("   at user.__Defs.__Eval_Throw() in /repl/world.cs:14"), "a method the delta did not touch keeps its gen-0 line");
+    }
+
+    [Test]
     public async Task RunEval_AfterException_LastExceptionRecorded()
     {
         await _target.EvalAsync("__Eval_Throw");
