@@ -35,6 +35,8 @@ internal sealed class WorldHost
                 using var pdbStream = pdb.Length > 0 ? new MemoryStream(pdb, writable: false) : null;
                 Volatile.Write(ref _world, AssemblyLoadContext.Default.LoadFromStream(peStream, pdbStream));
                 Symbols.SetBaseline(pdb);
+                // Finding the update handlers costs tens of ms the first time; pay it here, not on the first edit.
+                _handlers.Prepare(_world);
                 return null;
             }
             catch (Exception e)

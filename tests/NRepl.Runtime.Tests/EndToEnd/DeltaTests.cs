@@ -121,6 +121,17 @@ public sealed class DeltaTests
     }
 
     [Test]
+    public async Task ApplyDelta_InitializerPrints_OutputWithoutEvalIdsBeforeReply()
+    {
+        var source = Gen0.Replace("public static int A = 1; }", "public static int A = 1; public static void __Init_P() { Console.WriteLine(\"init ran\"); } }");
+        var delta = _target.World.Emit(source, Edit.Insert("__Init_P", "user.Counter"));
+
+        await _target.ApplyAsync(delta, delta.AddedMethods["__Init_P"]);
+
+        Assert.That(_target.Sink.Outputs, Has.Some.EqualTo(new Output(0, "", OutputStream.Out, "init ran\n")));
+    }
+
+    [Test]
     public void ApplyDelta_GarbageDelta_ThrowsTargetUpdateException()
     {
         var garbage = new Delta([1, 2, 3, 4], [0, 0], [], new Dictionary<string, int>());

@@ -41,6 +41,8 @@ public sealed class ExceptionAndInputTests
                 public static object __Eval_Recurse() => Rec(0);
 
                 public static object __Eval_1() => 1;
+
+                public static object __Eval_Value1() => Repl.Value("s1", 1) ?? "none";
             }
         }
         """;
@@ -127,6 +129,20 @@ public sealed class ExceptionAndInputTests
         _target.Supervisor.SendStdin("s1", "", eof: true);
 
         Assert.That((await eval).Value, Is.EqualTo("null"));
+    }
+
+    [Test]
+    public async Task ForgetSession_ReaderBlockedAndValuesRecorded_ReaderGetsEofAndValuesDropped()
+    {
+        using var deadline = new CancellationTokenSource(TargetHarness.Deadline);
+        await _target.EvalAsync("__Eval_1");
+        var reading = _target.EvalAsync("__Eval_ReadLine");
+        await _target.Sink.WaitForAsync<NeedInput>(_ => true, deadline.Token);
+
+        _target.Supervisor.ForgetSession("s1");
+
+        Assert.That((await reading).Value, Is.EqualTo("null"));
+        Assert.That((await _target.EvalAsync("__Eval_Value1", record: false)).Value, Is.EqualTo("\"none\""));
     }
 
     [Test]

@@ -24,6 +24,12 @@ public sealed class TargetDeathTests
                 public static object __Eval_Overflow() => Rec(0);
 
                 public static object __Eval_1() => 1;
+
+                public static object __Eval_ThreadThrows()
+                {
+                    new System.Threading.Thread(() => throw new InvalidOperationException("background boom")).Start();
+                    return Repl.NoValue;
+                }
             }
         }
         """;
@@ -73,6 +79,24 @@ public sealed class TargetDeathTests
         Assert.That(died!.Exit.Reason, Is.EqualTo("stack overflow"));
         Assert.That(died.Exit.StderrTail, Does.Contain("Stack overflow."));
         await _exited.Task.WaitAsync(TargetHarness.Deadline);
+        await AssertRestartWorksAsync();
+    }
+
+    [Test]
+    public async Task Exited_UnhandledExceptionOnUserThread_ReasonNamesException()
+    {
+        try
+        {
+            await _target.EvalAsync("__Eval_ThreadThrows");
+        }
+        catch (TargetDiedException)
+        {
+            // The process may die before or after the eval's reply; either is fine here.
+        }
+
+        var exit = await _exited.Task.WaitAsync(TargetHarness.Deadline);
+
+        Assert.That(exit.Reason, Is.EqualTo("unhandled exception: System.InvalidOperationException: background boom"));
         await AssertRestartWorksAsync();
     }
 
