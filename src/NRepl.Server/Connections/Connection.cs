@@ -263,6 +263,13 @@ internal sealed class Connection : IReplyChannel
             _closing.Cancel();
             _input.CancelPendingRead();
         }
+        catch (Exception ex)
+        {
+            ServerLog.ConnectionFailed(_logger, ConnectionId, ex);
+            _outbound.Writer.TryComplete();
+            _closing.Cancel();
+            _input.CancelPendingRead();
+        }
     }
 
     private async ValueTask SendWhenRoomAsync(IReadOnlyDictionary<string, object?> message)
