@@ -257,9 +257,17 @@ internal sealed class Connection : IReplyChannel
         }
         catch (Exception ex) when (IsDisconnect(ex))
         {
-            // The client is gone: stop reading too, and let blocked producers drop their replies.
+            // The client is gone: stop reading (and waiting for requests in flight), and let blocked producers drop their replies.
             ServerLog.ConnectionReset(_logger, ConnectionId, ex);
             _outbound.Writer.TryComplete();
+            _closing.Cancel();
+            _input.CancelPendingRead();
+        }
+        catch (Exception ex)
+        {
+            ServerLog.ConnectionFailed(_logger, ConnectionId, ex);
+            _outbound.Writer.TryComplete();
+            _closing.Cancel();
             _input.CancelPendingRead();
         }
     }

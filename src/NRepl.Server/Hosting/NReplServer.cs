@@ -69,9 +69,11 @@ internal sealed class NReplServer : BackgroundService
         }
 
         ServerLog.Listening(_logger, EndPoint.ToString());
+
+        // Port file first: whoever reads the banner (jack-in tools, tests) may look for the file at once.
+        _portFile?.Write(EndPoint.Port);
         Console.Out.WriteLine(Banner.Format(EndPoint));
         Console.Out.Flush();
-        _portFile?.Write(EndPoint.Port);
         await base.StartAsync(cancellationToken).ConfigureAwait(false);
     }
 

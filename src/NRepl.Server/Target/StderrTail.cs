@@ -15,7 +15,11 @@ internal sealed class StderrTail
 
     private readonly object _gate = new();
     private readonly Queue<string> _lines = new();
-    private readonly List<string> _headlines = [];
+    private const int HeadlineBlockLines = 6;
+
+    /// <summary>Each fatal headline with the few lines after it (FailFast puts its message on the next line).</summary>
+    private readonly List<List<string>> _headlines = [];
+    private List<string>? _openBlock;
     private int _chars;
 
     public void Add(string line)
@@ -23,19 +27,28 @@ internal sealed class StderrTail
         if (line.Length > MaxLineChars) line = line[..MaxLineChars] + "...";
         lock (_gate)
         {
-            if (IsHeadline(line) && _headlines.Count < 10) _headlines.Add(line);
+            if (IsHeadline(line) && _headlines.Count < 10)
+            {
+                _openBlock = [line];
+                _headlines.Add(_openBlock);
+            }
+            else if (_openBlock is not null)
+            {
+                _openBlock.Add(line);
+                if (_openBlock.Count >= HeadlineBlockLines) _openBlock = null;
+            }
             _lines.Enqueue(line);
             _chars += line.Length;
             while (_lines.Count > MaxLines || _chars > MaxChars) _chars -= _lines.Dequeue().Length;
         }
     }
 
-    /// <summary>Headlines first (deduplicated), then the tail.</summary>
+    /// <summary>Headline blocks first, then the tail (so a headline is found even when the tail lost it).</summary>
     public List<string> Lines()
     {
         lock (_gate)
         {
-            var lines = new List<string>(_headlines);
+            var lines = _headlines.SelectMany(b => b).ToList();
             lines.AddRange(_lines);
             return lines;
         }
@@ -46,9 +59,11 @@ internal sealed class StderrTail
         lock (_gate)
         {
             var text = new StringBuilder();
-            foreach (var headline in _headlines)
+            foreach (var block in _headlines)
             {
-                if (!_lines.Contains(headline)) text.Append(headline).Append('\n');
+                if (_lines.Contains(block[0])) continue;
+                foreach (var line in block) text.Append(line).Append('\n');
+                text.Append("...\n");
             }
             foreach (var line in _lines) text.Append(line).Append('\n');
             return text.ToString();

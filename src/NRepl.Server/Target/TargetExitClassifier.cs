@@ -14,10 +14,18 @@ internal static class TargetExitClassifier
         {
             if (line.StartsWith("Stack overflow.", StringComparison.Ordinal)) return "stack overflow";
         }
-        foreach (var line in stderr)
+        for (var i = 0; i < stderr.Count; i++)
         {
-            const string failFast = "Process terminated. ";
-            if (line.StartsWith(failFast, StringComparison.Ordinal)) return "Environment.FailFast: " + line[failFast.Length..];
+            // "Process terminated." then the message on the following line(s), then the "   at" frames.
+            const string failFast = "Process terminated.";
+            if (!stderr[i].StartsWith(failFast, StringComparison.Ordinal)) continue;
+            var message = new List<string>();
+            if (stderr[i].Length > failFast.Length) message.Add(stderr[i][failFast.Length..].Trim());
+            for (var j = i + 1; j < stderr.Count && j <= i + 3 && !stderr[j].StartsWith("   at ", StringComparison.Ordinal) && stderr[j].Length > 0; j++)
+            {
+                message.Add(stderr[j].Trim());
+            }
+            return "Environment.FailFast: " + string.Join(" ", message);
         }
         foreach (var line in stderr)
         {

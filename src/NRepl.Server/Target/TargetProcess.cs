@@ -230,6 +230,10 @@ internal sealed class TargetProcess
             {
                 _logger.LogWarning("Target {Pid} did not exit within {Timeout}; killing it.", ProcessId, timeout);
             }
+            catch (InvalidOperationException)
+            {
+                // It died (and was cleaned up) meanwhile.
+            }
         }
         KillTree(_process);
         await DieAsync(reason).ConfigureAwait(false);

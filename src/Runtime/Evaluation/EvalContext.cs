@@ -22,7 +22,6 @@ internal sealed class EvalContext
     [ThreadStatic] private static EvalContext? t_runningOnThisThread;
 
     private readonly object _gate = new();
-    private readonly CancellationTokenSource _interrupted = new();
     private int _state;
     private volatile bool _interruptRequested;
     private int _completionClaimed;
@@ -53,15 +52,18 @@ internal sealed class EvalContext
 
     public bool InterruptRequested => _interruptRequested;
 
-    /// <summary>Canceled when an interrupt is requested (lets blocking waits of the eval end).</summary>
-    public CancellationToken InterruptToken => _interrupted.Token;
-
     /// <summary>Called first thing on the eval's own thread.</summary>
     public void AttachToCurrentThread()
     {
-        _thread = Thread.CurrentThread;
         s_current.Value = this;
         t_runningOnThisThread = this;
+        lock (_gate)
+        {
+            _thread = Thread.CurrentThread;
+            // An interrupt that came before the thread ran could not reach it: deliver it now, so a
+            // Thread.Sleep or wait in code without loop checks still ends.
+            if (_interruptRequested) _thread.Interrupt();
+        }
     }
 
     /// <summary>
@@ -83,7 +85,6 @@ internal sealed class EvalContext
             _thread?.Interrupt();
             _graceTimer = new Timer(static s => ((Action)s!)(), (Action)(() => onGraceExpired(this)), grace, Timeout.InfiniteTimeSpan);
         }
-        _interrupted.Cancel();
         return true;
     }
 

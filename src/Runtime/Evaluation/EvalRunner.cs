@@ -150,7 +150,7 @@ internal sealed class EvalRunner
         }
         else if (outcome.Status == EvalStatus.Exception)
         {
-            var report = ExceptionReport.Create(outcome.Exception!, _world.Assembly);
+            var report = ExceptionReport.Create(outcome.Exception!, _world.Assembly, _world.Symbols);
             if (start.RecordResult) SessionStore.Get(context.SessionId).RecordException(outcome.Exception!);
             reply = new EvalCompleted(context.EvalId, EvalStatus.Exception, null, null, false, report.ExceptionType, report.RootExceptionType, report.Text);
         }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Text;
+using NRepl.Runtime.Hosting;
 
 namespace NRepl.Runtime.Evaluation;
 
@@ -34,27 +35,28 @@ internal sealed record ExceptionReport(string ExceptionType, string RootExceptio
         }
     }
 
-    public static ExceptionReport Create(Exception exception, Assembly? world)
+    public static ExceptionReport Create(Exception exception, Assembly? world, WorldSymbols? symbols)
     {
         var root = exception;
         while (root.InnerException is { } inner) root = inner;
 
         var text = new StringBuilder();
-        AppendException(text, exception, world);
+        AppendException(text, exception, world, symbols);
         for (var cause = exception.InnerException; cause is not null; cause = cause.InnerException)
         {
             text.Append('\n').Append(" ---> ");
-            AppendException(text, cause, world);
+            AppendException(text, cause, world, symbols);
         }
         return new ExceptionReport(exception.GetType().FullName ?? exception.GetType().Name, root.GetType().FullName ?? root.GetType().Name, text.ToString());
     }
 
-    private static void AppendException(StringBuilder text, Exception exception, Assembly? world)
+    private static void AppendException(StringBuilder text, Exception exception, Assembly? world, WorldSymbols? symbols)
     {
         text.Append(exception.GetType().FullName).Append(": ").Append(exception.Message);
         if (world is null) return;
 
-        var frames = new StackTrace(exception, fNeedFileInfo: true).GetFrames();
+        // File info comes from WorldSymbols, not the runtime: the runtime has none once a delta was applied.
+        var frames = new StackTrace(exception, fNeedFileInfo: false).GetFrames();
         string? previous = null;
         var repeats = 0;
         var listed = 0;
@@ -63,7 +65,7 @@ internal sealed record ExceptionReport(string ExceptionType, string RootExceptio
         {
             var method = frame.GetMethod();
             if (method is null || method.Module.Assembly != world) continue;
-            var line = FormatFrame(frame, method);
+            var line = FormatFrame(frame, method, symbols);
             if (line == previous)
             {
                 repeats++;
@@ -92,7 +94,7 @@ internal sealed record ExceptionReport(string ExceptionType, string RootExceptio
         repeats = 0;
     }
 
-    private static string FormatFrame(StackFrame frame, MethodBase method)
+    private static string FormatFrame(StackFrame frame, MethodBase method, WorldSymbols? symbols)
     {
         var shown = StateMachineOwner(method) ?? method;
         var line = new StringBuilder("   at ");
@@ -112,9 +114,9 @@ internal sealed record ExceptionReport(string ExceptionType, string RootExceptio
             if (p.Name is { Length: > 0 }) line.Append(' ').Append(p.Name);
         }
         line.Append(')');
-        if (frame.GetFileName() is { Length: > 0 } file && frame.GetFileLineNumber() > 0)
+        if (symbols?.Find(method.MetadataToken, frame.GetILOffset()) is { } source)
         {
-            line.Append(" in ").Append(file).Append(':').Append(frame.GetFileLineNumber());
+            line.Append(" in ").Append(source.File).Append(':').Append(source.Line);
         }
         return line.ToString();
     }

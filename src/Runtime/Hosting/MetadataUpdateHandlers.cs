@@ -15,6 +15,17 @@ internal sealed class MetadataUpdateHandlers
     private readonly HashSet<Assembly> _scanned = [];
     private readonly List<(MethodInfo? ClearCache, MethodInfo? UpdateApplication)> _frameworkHandlers = [];
 
+    /// <summary>Finds the handlers of the assemblies loaded so far and makes sure their code is ready to run.</summary>
+    public void Prepare(Assembly world)
+    {
+        ScanNewAssemblies(world);
+        foreach (var (clearCache, update) in _frameworkHandlers)
+        {
+            clearCache?.MethodHandle.GetFunctionPointer();
+            update?.MethodHandle.GetFunctionPointer();
+        }
+    }
+
     /// <summary>Runs all handlers with "all types changed" (null); returns the failures.</summary>
     public List<string> Invoke(Assembly world)
     {

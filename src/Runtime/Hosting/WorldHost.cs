@@ -14,6 +14,9 @@ internal sealed class WorldHost
     private readonly MetadataUpdateHandlers _handlers = new();
     private Assembly? _world;
 
+    /// <summary>Source lines of the world's methods, kept current across deltas.</summary>
+    public WorldSymbols Symbols { get; } = new();
+
     /// <summary>The loaded world, or null before <see cref="Load"/>.</summary>
     public Assembly? Assembly => Volatile.Read(ref _world);
 
@@ -31,6 +34,9 @@ internal sealed class WorldHost
                 using var peStream = new MemoryStream(pe, writable: false);
                 using var pdbStream = pdb.Length > 0 ? new MemoryStream(pdb, writable: false) : null;
                 Volatile.Write(ref _world, AssemblyLoadContext.Default.LoadFromStream(peStream, pdbStream));
+                Symbols.SetBaseline(pdb);
+                // Finding the update handlers costs tens of ms the first time; pay it here, not on the first edit.
+                _handlers.Prepare(_world);
                 return null;
             }
             catch (Exception e)
@@ -61,6 +67,8 @@ internal sealed class WorldHost
             {
                 return ($"The runtime refused the delta: {e.GetType().FullName}: {e.Message}", []);
             }
+
+            Symbols.AddDelta(pdb);
 
             // Direct ApplyUpdate calls no update handlers; without this, reflection keeps showing the old members.
             var handlerErrors = _handlers.Invoke(_world);

@@ -21,7 +21,7 @@ public sealed class ConnectionTests
         {
             var running = connection.RunAsync();
             await client.GetStream().WriteAsync(NReplMessageWriter.ToBytes(new Dictionary<string, object?> { ["op"] = "describe", ["id"] = "1" }));
-            var reply = await ReadMessageAsync(client);
+            var reply = await ReadMessageAsync(client.GetStream());
             client.Client.Shutdown(SocketShutdown.Send);
             await running.WaitAsync(Deadline.Default);
 
@@ -44,8 +44,8 @@ public sealed class ConnectionTests
         {
             var running = connection.RunAsync();
             await client.GetStream().WriteAsync("d2:op8:describei5x"u8.ToArray());
-            var reply = await ReadMessageAsync(client);
-            var rest = await ReadToEndAsync(client);
+            var reply = await ReadMessageAsync(client.GetStream());
+            var rest = await ReadToEndAsync(client.GetStream());
             await running.WaitAsync(Deadline.Default);
 
             Assert.That(reply.GetList("status"), Is.EqualTo(new[] { "error", "done" }));
@@ -56,6 +56,32 @@ public sealed class ConnectionTests
 
         var rejected = logger.Entries.Single(e => e.EventId.Name == "ConnectionRejected");
         Assert.That(rejected.Message, Does.Contain("3"));
+    }
+
+    [Test]
+    public async Task RunAsync_ClientHalfClosesWhileEvalRuns_ReplyStillDeliveredThenClosed()
+    {
+        using var server = ServerHarness.Create();
+        server.Eval.Hold = true;
+        var session = server.Sessions.Clone(null, null).Id;
+        var (client, connection) = await ConnectAsync(server, new RecordingLogger<Connection>(), connectionId: 5);
+        using (client)
+        {
+            var running = connection.RunAsync();
+            var stream = client.GetStream();
+            await stream.WriteAsync(NReplMessageWriter.ToBytes(new Dictionary<string, object?>
+            {
+                ["op"] = "eval", ["code"] = "1", ["id"] = "e", ["session"] = session,
+            }));
+            client.Client.Shutdown(SocketShutdown.Send);
+            var eval = await server.Eval.NextStartedAsync();
+            eval.Complete(new NRepl.Server.Evaluation.EvalOutcome.Value("1", false));
+
+            var value = await ReadMessageAsync(stream);
+            await running.WaitAsync(Deadline.Default);
+
+            Assert.That(value.GetString("value"), Is.EqualTo("1"));
+        }
     }
 
     private static async Task<(TcpClient Client, Connection Connection)> ConnectAsync(ServerHarness server, RecordingLogger<Connection> logger, long connectionId)
@@ -71,7 +97,7 @@ public sealed class ConnectionTests
         return (client, connection);
     }
 
-    private static async Task<NReplMessage> ReadMessageAsync(TcpClient client)
+    private static async Task<NReplMessage> ReadMessageAsync(Stream stream)
     {
         var reader = new NReplMessageReader();
         var buffer = new ArrayBufferWriter<byte>();
@@ -79,7 +105,7 @@ public sealed class ConnectionTests
         var chunk = new byte[4096];
         while (true)
         {
-            var read = await client.GetStream().ReadAsync(chunk, deadline.Token);
+            var read = await stream.ReadAsync(chunk, deadline.Token);
             Assert.That(read, Is.Positive, "connection closed before a whole message arrived");
             buffer.Write(chunk.AsSpan(0, read));
             var sequence = new ReadOnlySequence<byte>(buffer.WrittenMemory);
@@ -96,13 +122,13 @@ public sealed class ConnectionTests
         }
     }
 
-    private static async Task<int> ReadToEndAsync(TcpClient client)
+    private static async Task<int> ReadToEndAsync(Stream stream)
     {
         using var deadline = Deadline.Start();
         var total = 0;
         var chunk = new byte[4096];
         int read;
-        while ((read = await client.GetStream().ReadAsync(chunk, deadline.Token)) > 0)
+        while ((read = await stream.ReadAsync(chunk, deadline.Token)) > 0)
         {
             total += read;
         }

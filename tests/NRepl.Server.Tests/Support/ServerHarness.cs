@@ -30,6 +30,8 @@ internal sealed class ServerHarness : IDisposable
 
     public RecordingChannel Channel { get; } = new();
 
+    public IServiceProvider Services => _services;
+
     public OpDispatcher Dispatcher => _services.GetRequiredService<OpDispatcher>();
 
     public SessionRegistry Sessions => _services.GetRequiredService<SessionRegistry>();

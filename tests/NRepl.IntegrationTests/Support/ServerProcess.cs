@@ -1,0 +1,192 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace NRepl.IntegrationTests.Support;
+
+/// <summary>
+/// The real server (<c>dotnet NRepl.Server.dll --port 0</c>) in a fresh temporary working directory. The port
+/// comes from the banner line on stdout; stderr (the logs) is kept for failure messages.
+/// </summary>
+internal sealed partial class ServerProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _stderr = new();
+
+    private ServerProcess(Process process, string workingDirectory)
+    {
+        _process = process;
+        WorkingDirectory = workingDirectory;
+    }
+
+    public string WorkingDirectory { get; }
+
+    public int Port { get; private set; }
+
+    public string Banner { get; private set; } = "";
+
+    public string PortFilePath => Path.Combine(WorkingDirectory, ".nrepl-port");
+
+    public int ProcessId => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>What the server logged so far.</summary>
+    public string Log
+    {
+        get
+        {
+            lock (_stderr)
+            {
+                return _stderr.ToString();
+            }
+        }
+    }
+
+    /// <summary>Starts the server and waits for its banner.</summary>
+    public static async Task<ServerProcess> StartAsync(params string[] arguments)
+    {
+        var server = Launch(arguments.Length == 0 ? ["--port", "0"] : arguments);
+        try
+        {
+            await server.ReadBannerAsync();
+            return server;
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Starts the server without waiting for anything (for servers expected to refuse to start).</summary>
+    public static ServerProcess Launch(params string[] arguments)
+    {
+        var workingDirectory = Directory.CreateTempSubdirectory("nrepl-it-").FullName;
+        var startInfo = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        startInfo.ArgumentList.Add(ServerDll);
+        foreach (var argument in arguments)
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        var process = new Process { StartInfo = startInfo };
+        var server = new ServerProcess(process, workingDirectory);
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                lock (server._stderr)
+                {
+                    server._stderr.AppendLine(e.Data);
+                }
+            }
+        };
+        process.Start();
+        process.BeginErrorReadLine();
+        return server;
+    }
+
+    /// <summary>Sends SIGTERM, as systemd or Ctrl-C would, and waits for the process to exit.</summary>
+    public async Task TerminateAsync()
+    {
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        await WaitForExitAsync();
+    }
+
+    public async Task WaitForExitAsync()
+    {
+        using var deadline = new CancellationTokenSource(Deadline.Process);
+        try
+        {
+            await _process.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Assert.Fail("The server did not exit in time. Log:" + Environment.NewLine + Log);
+        }
+    }
+
+    /// <summary>Reads all of stdout after the process exited.</summary>
+    public Task<string> ReadRemainingOutputAsync() => _process.StandardOutput.ReadToEndAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            using var deadline = new CancellationTokenSource(Deadline.Process);
+            await _process.WaitForExitAsync(deadline.Token);
+        }
+
+        _process.Dispose();
+        Directory.Delete(WorkingDirectory, recursive: true);
+    }
+
+    private async Task ReadBannerAsync()
+    {
+        using var deadline = new CancellationTokenSource(Deadline.Process);
+        try
+        {
+            var line = await _process.StandardOutput.ReadLineAsync(deadline.Token);
+            if (line is null)
+            {
+                Assert.Fail("The server exited before printing its banner. Log:" + Environment.NewLine + Log);
+            }
+
+            var match = BannerPattern().Match(line!);
+            Assert.That(match.Success, Is.True, $"Unexpected first stdout line: {line}{Environment.NewLine}Log:{Environment.NewLine}{Log}");
+            Banner = line!;
+            Port = int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (OperationCanceledException)
+        {
+            Assert.Fail("No banner from the server in time. Log:" + Environment.NewLine + Log);
+        }
+    }
+
+    /// <summary>
+    /// The server's build output: src/NRepl.Server/bin/&lt;configuration&gt;/&lt;tfm&gt;/ next to this test's own
+    /// bin/&lt;configuration&gt;/&lt;tfm&gt;/ (the project reference builds it), unless NREPL_SERVER_DLL names one.
+    /// </summary>
+    private static string ServerDll
+    {
+        get
+        {
+            if (Environment.GetEnvironmentVariable("NREPL_SERVER_DLL") is { Length: > 0 } configured)
+            {
+                return configured;
+            }
+
+            var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+            var framework = output.Name;
+            var configuration = output.Parent!.Name;
+            var root = output;
+            while (root is not null && !File.Exists(Path.Combine(root.FullName, "nrepl.sln")))
+            {
+                root = root.Parent;
+            }
+
+            Assert.That(root, Is.Not.Null, "repository root (nrepl.sln) not found above " + AppContext.BaseDirectory);
+            var dll = Path.Combine(root!.FullName, "src", "NRepl.Server", "bin", configuration, framework, "NRepl.Server.dll");
+            Assert.That(File.Exists(dll), Is.True, "server not built: " + dll);
+            return dll;
+        }
+    }
+
+    [GeneratedRegex(@"^nREPL server started on port (\d+) on host 127\.0\.0\.1 - nrepl://127\.0\.0\.1:\1$")]
+    private static partial Regex BannerPattern();
+}
