@@ -19,7 +19,7 @@ public sealed class ClojureClientTests
 
         await using var server = await ServerProcess.StartAsync();
 
-        var facts = await RunClientAsync(server.Port);
+        var facts = await RunClientAsync(server.Port, "nrepl_core_client.clj");
 
         Assert.That(facts["end"], Is.EqualTo("true"), string.Join(Environment.NewLine, facts));
         Assert.That(facts["describe-status"], Is.EqualTo("(\"done\")"));
@@ -33,9 +33,48 @@ public sealed class ClojureClientTests
         Assert.That(facts["listed-after-close"], Is.EqualTo("false"));
     }
 
-    private static async Task<Dictionary<string, string>> RunClientAsync(int port)
+    [Test]
+    public async Task NReplCore_EvaluatesCSharpAsAnEditorWould()
     {
-        var script = Path.Combine(AppContext.BaseDirectory, "Clients", "nrepl_core_client.clj");
+        if (!File.Exists(NReplJar))
+        {
+            Assert.Ignore($"{NReplJar} is missing: install Debian's 'clojure libnrepl-clojure' to run this test.");
+        }
+
+        await using var server = await ServerProcess.StartAsync();
+
+        var facts = await RunClientAsync(server.Port, "eval_client.clj");
+
+        Assert.That(facts.GetValueOrDefault("end"), Is.EqualTo("true"), string.Join(Environment.NewLine, facts) + Environment.NewLine + server.Log);
+        Assert.Multiple(() =>
+        {
+            Assert.That(facts["sum"], Is.EqualTo("\"3\""));
+            Assert.That(facts["out"], Is.EqualTo("\"hi\\n\""));
+            Assert.That(facts["out-value"], Is.EqualTo("\"42\""));
+            Assert.That(facts["defn"], Is.EqualTo("\"int Ggg(int v)\""));
+            Assert.That(facts["call"], Is.EqualTo("\"58\""));
+            Assert.That(facts["state"], Is.EqualTo("\"int counter\""));
+            Assert.That(facts["state-after"], Is.EqualTo("\"2\""));
+            Assert.That(facts["record"], Is.EqualTo("\"record Point\""));
+            Assert.That(facts["record-value"], Is.EqualTo("\"Point { X = 1, Y = 2 }\""));
+            Assert.That(facts["shared-call"], Is.EqualTo("\"49\""), "sessions share definitions");
+            Assert.That(facts["s1-last"], Is.EqualTo("\"Point { X = 1, Y = 2 }\""));
+            Assert.That(facts["s2-last"], Is.EqualTo("\"49\""), "each session has its own _1");
+            Assert.That(facts["ex"], Is.EqualTo("\"System.InvalidOperationException\""));
+            Assert.That(facts["err-has-boom"], Is.EqualTo("true"));
+            Assert.That(facts["error-status"], Is.EqualTo("(\"done\" \"eval-error\")"));
+            Assert.That(facts["compile-err"], Does.StartWith("\"/tmp/demo.cs:11:1: error CS0103"));
+            Assert.That(facts["load-file"], Is.EqualTo("\"42\""));
+            Assert.That(facts["need-input"], Is.EqualTo("[\"need-input\"]"), "need-input comes alone");
+            Assert.That(facts["stdin-value"], Is.EqualTo("\"\\\"from clojure\\\"\""));
+            Assert.That(facts["interrupted"], Is.EqualTo("(\"done\" \"interrupted\")"));
+            Assert.That(facts["after-interrupt"], Is.EqualTo("\"48\""));
+        });
+    }
+
+    private static async Task<Dictionary<string, string>> RunClientAsync(int port, string scriptName)
+    {
+        var script = Path.Combine(AppContext.BaseDirectory, "Clients", scriptName);
         var startInfo = new ProcessStartInfo("java")
         {
             RedirectStandardOutput = true,

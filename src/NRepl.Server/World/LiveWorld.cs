@@ -62,7 +62,7 @@ internal sealed partial class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHo
         if (!SubmissionParser.IsComplete(request.Code))
         {
             return new EvalOutcome.Failed(
-                $"{origin.File}:{origin.Line}:{origin.Column}: error: incomplete input: a brace, parenthesis, string or statement is not closed. Nothing was evaluated.",
+                $"{origin.File}:{origin.Line}:{origin.Column}: error: incomplete input: a brace, parenthesis or string is not closed, or a statement lacks its ;. Nothing was evaluated.",
                 "IncompleteInputException", "IncompleteInputException");
         }
         var parsed = SubmissionParser.Parse(request.Code, ns, origin);
