@@ -159,7 +159,10 @@ internal sealed class WorldCompiler
                 _submission.HasAwait, trailingIsValue, Prelude(), probe: false);
 
             var candidate = BuildCompilation(evalTree);
-            var errors = Errors(candidate, ChangedTrees(evalTree));
+            // The eval method's own errors come from EmitDifference, which binds it anyway; checking
+            // its tree here too would double the cost of every plain eval.
+            var errors = Errors(candidate, ChangedTrees());
+            if (errors.Count == 0) errors = UsingErrors(candidate, changedNamespaces);
             if (errors.Count > 0) return Fail(errors);
 
             var evalMethod = evalTree is null ? null : EvalMethod(candidate, evalTree);
@@ -402,14 +405,28 @@ internal sealed class WorldCompiler
             return compilation;
         }
 
-        private IEnumerable<SyntaxTree> ChangedTrees(SyntaxTree? evalTree)
+        private IEnumerable<SyntaxTree> ChangedTrees()
         {
             foreach (var change in _changes.Values)
             {
                 if (change.New is not null) yield return change.New.Tree;
             }
             foreach (var holder in _newHolders) yield return holder;
-            if (evalTree is not null) yield return evalTree;
+        }
+
+        /// <summary>
+        /// A new <c>using</c> is checked on its own: a namespace may have no definition whose tree
+        /// would show the error, and a bad using left in the world would break every later eval.
+        /// </summary>
+        private List<string> UsingErrors(CSharpCompilation candidate, HashSet<string> changedNamespaces)
+        {
+            var errors = new List<string>();
+            foreach (var ns in changedNamespaces)
+            {
+                var probe = TreeRenderer.UsingsProbe(ns, UsingsOf(ns));
+                errors.AddRange(Errors(candidate.AddSyntaxTrees(probe), new[] { probe }));
+            }
+            return errors;
         }
 
         private static List<string> Errors(CSharpCompilation compilation, IEnumerable<SyntaxTree> trees) =>

@@ -188,6 +188,15 @@ public sealed class WorldCompilerTests
     }
 
     [Test]
+    public void Compile_UnknownUsing_RefusedAndNotKept()
+    {
+        var text = Refused("using No.Such.Namespace;");
+
+        Assert.That(text, Does.Contain("CS0246"));
+        Apply("1 + 1");
+    }
+
+    [Test]
     public void Compile_LoadFileAgain_RemovesDefinitionsNoLongerInTheFile()
     {
         Apply("int A() => 1; int B() => 2;", loadedFrom: "/src/file.cs");

@@ -28,6 +28,15 @@ internal static class TreeRenderer
     public static SyntaxTree Shell(string ns) =>
         Parse($"namespace {ns}\n{{\ninternal static partial class {WorldNames.Holder}\n{{\n}}\n}}\n", $"{ns}.holder.cs");
 
+    /// <summary>A tree holding only a namespace's usings, to check them; never emitted.</summary>
+    public static SyntaxTree UsingsProbe(string ns, IReadOnlyList<UsingDefinition> usings)
+    {
+        var sb = new StringBuilder();
+        OpenNamespace(sb, ns, usings);
+        sb.Append("\n#line hidden\n}\n");
+        return Parse(sb.ToString(), $"{ns}.usings.cs");
+    }
+
     public static SyntaxTree Definition(Definition definition, IReadOnlyList<UsingDefinition> usings)
     {
         var sb = new StringBuilder();
