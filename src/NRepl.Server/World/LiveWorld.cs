@@ -53,7 +53,12 @@ internal sealed partial class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHo
         return Task.CompletedTask;
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => DisposeAsync().AsTask();
+    /// <summary>
+    /// Nothing to do here: the server's shutdown first answers the running evals (interrupting them)
+    /// and then disposes the evaluator, which stops the target. Stopping the target here would kill
+    /// evals before they could be answered, since hosted services stop in no order we control.
+    /// </summary>
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public async Task<EvalOutcome> EvaluateAsync(EvalRequest request, CancellationToken ct)
     {
@@ -213,6 +218,10 @@ internal sealed partial class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHo
 
     private async Task<EvalOutcome> TargetDiedAsync(TargetExit exit)
     {
+        if (Volatile.Read(ref _disposed) == 1)
+        {
+            return new EvalOutcome.Failed($"The target process stopped ({exit.Reason}) because the server is shutting down.", "TargetDiedException", "TargetDiedException");
+        }
         _targetLost = true;
         var recovered = "A new target was started and the world's definitions were replayed into it; variable values and object instances were lost.";
         try
@@ -248,6 +257,7 @@ internal sealed partial class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHo
 
     private void OnTargetExited(TargetExit exit)
     {
+        if (Volatile.Read(ref _disposed) == 1) return;
         _targetLost = true;
         LogTargetDied(_logger, exit.Reason, exit.ExitCode ?? -1);
         // Bring a target back even if no eval is waiting, so background work the user restarts has somewhere to run.

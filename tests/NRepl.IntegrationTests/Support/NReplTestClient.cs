@@ -77,6 +77,10 @@ internal sealed class NReplTestClient : IAsyncDisposable
         return Messages.Where(m => m.Id == id).ToArray();
     }
 
+    /// <summary>Waits until some received message satisfies <paramref name="match"/>.</summary>
+    public Task WaitForAsync(Func<NReplMessage, bool> match, string what) =>
+        WaitUntilAsync(messages => messages.Any(match), what);
+
     /// <summary>Waits until the server closes the connection.</summary>
     public Task WaitForCloseAsync() => WaitUntilAsync(_ => _closed, "the server to close the connection");
 
