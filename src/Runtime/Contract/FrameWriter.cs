@@ -50,7 +50,10 @@ internal sealed class FrameWriter : IDisposable
         return true;
     }
 
-    /// <summary>Stops accepting messages; those already posted are still written, then <see cref="Finished"/> completes.</summary>
+    /// <summary>
+    /// Stops accepting messages; those posted before are still written, then <see cref="Finished"/> completes.
+    /// (A post racing with this call may be dropped.)
+    /// </summary>
     public void Complete()
     {
         _completing = true;
@@ -92,7 +95,12 @@ internal sealed class FrameWriter : IDisposable
                     if (batch.Length >= BatchBytes) Flush(batch);
                 }
                 if (batch.Length > 0) Flush(batch);
-                if (_completing) break;
+                if (_completing)
+                {
+                    // Messages may have been queued while the batch was being written; they were posted before Complete.
+                    if (_queue.IsEmpty) break;
+                    continue;
+                }
 
                 Volatile.Write(ref _idle, 1);
                 if (!_queue.IsEmpty || _completing)

@@ -66,6 +66,9 @@ internal sealed class TargetHost
     public int Run()
     {
         _console.Install();
+        // Environment.Exit in user code runs this on the exiting thread: the text the code wrote just
+        // before exiting still reaches the editor (FailFast and stack overflows run no handlers).
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => FlushBeforeExit();
         Post(new Hello(ContractVersion.Current, Environment.ProcessId, RuntimeInformation.FrameworkDescription, MetadataUpdater.IsSupported));
 
         var reader = new FrameReader(_connection);
@@ -105,11 +108,16 @@ internal sealed class TargetHost
             }
         }
 
-        _console.FlushAmbient();
+        FlushBeforeExit();
+        return 0;
+    }
+
+    private void FlushBeforeExit()
+    {
+        OutputBuffer.FlushAll();
         _writer.Complete();
         // Bounded: a server that stopped reading must not keep the process alive.
         _writer.Finished.Wait(TimeSpan.FromSeconds(2));
-        return 0;
     }
 
     private void Post(TargetMessage message) => _writer.Post(message);

@@ -17,6 +17,9 @@ internal sealed class OutputBuffer
     /// <summary>How long a partial line may wait for more text before it is sent anyway.</summary>
     public static readonly TimeSpan FlushDeadline = TimeSpan.FromMilliseconds(25);
 
+    /// <summary>Buffers holding a partial line, so everything can be flushed when the process exits.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<OutputBuffer, byte> s_pending = new();
+
     private readonly long _evalId;
     private readonly string _sessionId;
     private readonly OutputStream _stream;
@@ -82,6 +85,7 @@ internal sealed class OutputBuffer
         {
             _deadlineArmed = false;
             _deadline?.Change(Timeout.Infinite, Timeout.Infinite);
+            s_pending.TryRemove(this, out _);
         }
     }
 
@@ -128,6 +132,13 @@ internal sealed class OutputBuffer
         }
         _deadline.Change(FlushDeadline, Timeout.InfiniteTimeSpan);
         _deadlineArmed = true;
+        s_pending.TryAdd(this, 0);
+    }
+
+    /// <summary>Sends the partial lines of every buffer (the process is exiting).</summary>
+    public static void FlushAll()
+    {
+        foreach (var buffer in s_pending.Keys) buffer.Flush();
     }
 
     private void OnDeadline()
@@ -136,6 +147,7 @@ internal sealed class OutputBuffer
         {
             if (!_deadlineArmed) return;
             _deadlineArmed = false;
+            s_pending.TryRemove(this, out _);
             var length = _pending.Length;
             if (length > 0 && char.IsHighSurrogate(_pending[length - 1])) length--;
             if (length == 0) return;

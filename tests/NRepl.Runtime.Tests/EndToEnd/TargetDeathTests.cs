@@ -15,7 +15,7 @@ public sealed class TargetDeathTests
         {
             public static partial class __Defs
             {
-                public static object __Eval_Exit() { Environment.Exit(3); return null; }
+                public static object __Eval_Exit() { Console.Write("last words"); Environment.Exit(3); return null; }
 
                 public static object __Eval_FailFast() { Environment.FailFast("x"); return null; }
 
@@ -54,6 +54,7 @@ public sealed class TargetDeathTests
         var died = Assert.ThrowsAsync<TargetDiedException>(() => _target.EvalAsync("__Eval_Exit"));
 
         Assert.That(died!.Exit.ExitCode, Is.EqualTo(3));
+        Assert.That(_target.Sink.TextOf(1), Is.EqualTo("last words"), "output written before Environment.Exit is delivered");
         Assert.That(died.Exit.Reason, Is.EqualTo("Environment.Exit(3)"));
         Assert.That((await _exited.Task.WaitAsync(TargetHarness.Deadline)).Reason, Is.EqualTo("Environment.Exit(3)"));
         Assert.That(_target.Supervisor.IsRunning, Is.False);
