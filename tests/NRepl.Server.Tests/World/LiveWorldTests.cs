@@ -106,6 +106,32 @@ public sealed class LiveWorldTests
     }
 
     [Test]
+    public async Task Evaluate_DelegateMadeByRedefinedFunction_RunsTheNewBodyInsteadOfThrowing()
+    {
+        await Value("Func<int, int> MakeStep(int k) { int Scale(int x) => x * k; return x => Scale(x) + 1; }");
+        await Value("var step = MakeStep(10);");
+        Assert.That(await Value("step(2)"), Is.EqualTo("21"));
+
+        await Value("Func<int, int> MakeStep(int k) { int Scale(int x) => x * k * 100; return x => Scale(x) + 2; }");
+
+        Assert.That(await Value("step(2)"), Is.EqualTo("2002"), "the delegate made before the redefinition runs the new code");
+        Assert.That(await Value("MakeStep(1)(1)"), Is.EqualTo("102"));
+    }
+
+    [Test]
+    public async Task Evaluate_HandlerCapturingEvalLocals_SurvivesLaterEvalsAndSeesRedefinitions()
+    {
+        await Value("int Bump(int v) => v + 1;");
+        await Value("var handlerBox = new List<EventHandler<int>>(); var handlerLast = 0;");
+        await Eval("{ var offset = 100; handlerBox.Add((_, n) => handlerLast = Bump(n) + offset); }");
+        for (var i = 0; i < 3; i++) await Value($"Enumerable.Range(0, 4).Where(x => x > {i}).Count()");
+
+        await Value("int Bump(int v) => v + 1000;");
+
+        Assert.That(await Value("handlerBox[0](null, 5); handlerLast"), Is.EqualTo("1105"));
+    }
+
+    [Test]
     public async Task Evaluate_UserException_ReportsTypeMessageAndStack()
     {
         await Value("int Boom(int x) => throw new InvalidOperationException(\"boom \" + x);");
