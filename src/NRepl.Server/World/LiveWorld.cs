@@ -64,13 +64,13 @@ internal sealed partial class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHo
     {
         var ns = WorldNames.ToCSharpNamespace(request.Ns);
         var origin = new SourceOrigin(request.FilePath ?? "REPL", Math.Max(1, request.Line), Math.Max(1, request.Column));
-        if (!SubmissionParser.IsComplete(request.Code))
+        var parsed = SubmissionParser.Parse(request.Code, ns, origin);
+        if (!parsed.IsComplete)
         {
             return new EvalOutcome.Failed(
                 $"{origin.File}:{origin.Line}:{origin.Column}: error: incomplete input: a brace, parenthesis or string is not closed, or a statement lacks its ;. Nothing was evaluated.",
                 "IncompleteInputException", "IncompleteInputException");
         }
-        var parsed = SubmissionParser.Parse(request.Code, ns, origin);
         if (parsed.Errors.Count > 0)
         {
             var text = string.Join("\n", parsed.Errors.Select(d => DiagnosticText.Format(d, origin)).Distinct());

@@ -387,7 +387,15 @@ internal sealed class WorldCompiler
         private CSharpCompilation BuildCompilation(SyntaxTree? evalTree, bool includeInferredState = true)
         {
             var compilation = _world.Compilation;
-            if (_world.EvalTree is not null) compilation = compilation.RemoveSyntaxTrees(_world.EvalTree);
+            if (_world.EvalTree is not null && evalTree is not null)
+            {
+                compilation = compilation.ReplaceSyntaxTree(_world.EvalTree, evalTree);
+                evalTree = null;
+            }
+            else if (_world.EvalTree is not null)
+            {
+                compilation = compilation.RemoveSyntaxTrees(_world.EvalTree);
+            }
             var skipped = includeInferredState ? null : _inferredState.Select(s => s.Definition.Key).ToHashSet();
             var removed = new List<SyntaxTree>();
             var added = new List<SyntaxTree>(_newHolders);

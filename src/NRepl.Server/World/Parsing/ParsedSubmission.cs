@@ -25,7 +25,8 @@ internal sealed record UsingPart(string Ns, UsingDirectiveSyntax Node);
 /// <summary>
 /// One eval or load-file, split the way the world needs it: usings and declarations persist;
 /// statements (with top-level variable initializers turned into assignments) run once, and a
-/// trailing expression without a semicolon is the eval's value.
+/// trailing expression without a semicolon is the eval's value. <see cref="IsComplete"/> is false
+/// for input an editor sent too early (an open brace, a statement without its semicolon).
 /// </summary>
 internal sealed record ParsedSubmission(
     SourceText Text,
@@ -36,7 +37,8 @@ internal sealed record ParsedSubmission(
     IReadOnlyList<DeclarationPart> Declarations,
     IReadOnlyList<SyntaxNode> Body,
     ExpressionSyntax? TrailingExpression,
-    IReadOnlyList<Diagnostic> Errors)
+    IReadOnlyList<Diagnostic> Errors,
+    bool IsComplete)
 {
     public bool HasAwait => Body.Any(n => n.DescendantNodesAndSelf(d => !IsFunctionBoundary(d)).Any(d => d is AwaitExpressionSyntax)
         || (n is LocalDeclarationStatementSyntax l && l.AwaitKeyword.Value is not null)

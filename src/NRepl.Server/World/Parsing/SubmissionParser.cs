@@ -48,7 +48,8 @@ internal static class SubmissionParser
             body.RemoveAt(body.Count - 1);
         }
 
-        return new ParsedSubmission(text, origin, ns, tree, usings, declarations, body, trailing, errors);
+        return new ParsedSubmission(text, origin, ns, tree, usings, declarations, body, trailing, errors,
+            SyntaxFactory.IsCompleteSubmission(tree));
     }
 
     /// <summary>True when the input is a complete C# submission (balanced braces, statements terminated).</summary>
