@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using NRepl.Runtime.Contract;
 using NRepl.Server.Evaluation;
+using NRepl.Server.Logging;
 using NRepl.Server.Target;
 using NRepl.Server.World.Emit;
 using NRepl.Server.World.Parsing;
@@ -16,7 +17,7 @@ namespace NRepl.Server.World;
 /// Compiles and applies are serialized (one world); evals of different sessions run concurrently.
 /// When the target dies, a new one starts and the world's definitions are replayed into it.
 /// </summary>
-internal sealed partial class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedService, IAsyncDisposable
+internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedService, IAsyncDisposable
 {
     private const int MaxRememberedEvals = 10_000;
 
@@ -136,7 +137,7 @@ internal sealed partial class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHo
         }
         else
         {
-            LogSystemOutput(_logger, output.Stream, output.Text);
+            ServerLog.TargetSystemOutput(_logger, output.Stream, output.Text);
         }
     }
 
@@ -149,13 +150,13 @@ internal sealed partial class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHo
 
     private async Task InitializeAsync()
     {
-        if (!BaselineTrimmer.IsAvailable) LogTrimmerUnavailable(_logger);
+        if (!BaselineTrimmer.IsAvailable) ServerLog.BaselineTrimmerUnavailable(_logger);
         await _target.StartAsync(CancellationToken.None).ConfigureAwait(false);
         var image = _compiler.Initialize();
         await _target.LoadWorldAsync(image.Pe, image.Pdb, CancellationToken.None).ConfigureAwait(false);
         // Roslyn's first EmitDifference costs ~150 ms of JIT; pay it now, not on the user's first eval.
         _compiler.Compile(SubmissionParser.Parse("1 + 1", WorldCompiler.DefaultNamespace, SourceOrigin.Repl), null, "warm-up");
-        LogWorldReady(_logger, _target.ProcessId ?? 0);
+        ServerLog.WorldReady(_logger, _target.ProcessId ?? 0);
     }
 
     private async Task<(EvalOutcome? Outcome, int? Token, string? Summary)> CompileAndApplyAsync(ParsedSubmission parsed, EvalRequest request, CancellationToken ct)
@@ -172,7 +173,7 @@ internal sealed partial class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHo
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                LogCompilerFailure(_logger, e);
+                ServerLog.CompilerFailed(_logger, e);
                 return (new EvalOutcome.Failed("Internal error in the world compiler (the world is unchanged): " + e.Message, e.GetType().FullName!, e.GetType().FullName!), null, null);
             }
             switch (result)
@@ -223,24 +224,10 @@ internal sealed partial class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHo
             return new EvalOutcome.Failed($"The target process stopped ({exit.Reason}) because the server is shutting down.", "TargetDiedException", "TargetDiedException");
         }
         _targetLost = true;
-        var recovered = "A new target was started and the world's definitions were replayed into it; variable values and object instances were lost.";
-        try
-        {
-            await _worldLock.WaitAsync().ConfigureAwait(false);
-            try
-            {
-                if (_targetLost) await RecoverAsync().ConfigureAwait(false);
-            }
-            finally
-            {
-                _worldLock.Release();
-            }
-        }
-        catch (Exception e)
-        {
-            LogRecoveryFailed(_logger, e);
-            recovered = "Starting a new target failed (" + e.Message + "); the next eval tries again.";
-        }
+        var failure = await RecoverIfLostAsync().ConfigureAwait(false);
+        var recovered = failure is null
+            ? "A new target was started and the world's definitions were replayed into it; variable values and object instances were lost."
+            : "Starting a new target failed (" + failure.Message + "); the next eval tries again.";
         var text = $"The target process died ({exit.Reason}) while running this eval. {recovered}";
         return new EvalOutcome.Failed(text, "TargetDiedException", "TargetDiedException");
     }
@@ -252,34 +239,39 @@ internal sealed partial class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHo
         var image = _compiler.Rebuild();
         await _target.LoadWorldAsync(image.Pe, image.Pdb, CancellationToken.None).ConfigureAwait(false);
         _targetLost = false;
-        LogReplayed(_logger, _compiler.Current.Definitions.Count, _target.ProcessId ?? 0);
+        ServerLog.WorldReplayed(_logger, _compiler.Current.Definitions.Count, _target.ProcessId ?? 0);
     }
 
     private void OnTargetExited(TargetExit exit)
     {
         if (Volatile.Read(ref _disposed) == 1) return;
         _targetLost = true;
-        LogTargetDied(_logger, exit.Reason, exit.ExitCode ?? -1);
+        ServerLog.TargetDied(_logger, exit.Reason, exit.ExitCode ?? -1);
         // Bring a target back even if no eval is waiting, so background work the user restarts has somewhere to run.
-        _ = Task.Run(async () =>
+        _ = Task.Run(RecoverIfLostAsync);
+    }
+
+    /// <summary>Takes the world lock and brings a target back if it is still lost; returns the failure, if any (logged).</summary>
+    private async Task<Exception?> RecoverIfLostAsync()
+    {
+        try
         {
+            await _worldLock.WaitAsync().ConfigureAwait(false);
             try
             {
-                await _worldLock.WaitAsync().ConfigureAwait(false);
-                try
-                {
-                    if (_targetLost) await RecoverAsync().ConfigureAwait(false);
-                }
-                finally
-                {
-                    _worldLock.Release();
-                }
+                if (_targetLost) await RecoverAsync().ConfigureAwait(false);
+                return null;
             }
-            catch (Exception e)
+            finally
             {
-                LogRecoveryFailed(_logger, e);
+                _worldLock.Release();
             }
-        });
+        }
+        catch (Exception e)
+        {
+            ServerLog.RecoveryFailed(_logger, e);
+            return e;
+        }
     }
 
     private void Remember(long evalId, EvalRoute route)
@@ -292,25 +284,4 @@ internal sealed partial class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHo
     private sealed record EvalRoute(string SessionId, string NReplId);
 
     private sealed record RunningEval(long EvalId, string NReplId, CancellationTokenSource Interrupt);
-
-    [LoggerMessage(200, LogLevel.Information, "World ready in target process {ProcessId}.", EventName = "WorldReady")]
-    private static partial void LogWorldReady(ILogger logger, int processId);
-
-    [LoggerMessage(201, LogLevel.Warning, "Target process died: {Reason} (exit code {ExitCode}).", EventName = "TargetDied")]
-    private static partial void LogTargetDied(ILogger logger, string reason, int exitCode);
-
-    [LoggerMessage(202, LogLevel.Information, "Replayed {Count} definitions into new target process {ProcessId}.", EventName = "WorldReplayed")]
-    private static partial void LogReplayed(ILogger logger, int count, int processId);
-
-    [LoggerMessage(203, LogLevel.Error, "Starting a new target failed.", EventName = "RecoveryFailed")]
-    private static partial void LogRecoveryFailed(ILogger logger, Exception exception);
-
-    [LoggerMessage(204, LogLevel.Error, "The world compiler failed; the world is unchanged.", EventName = "CompilerFailed")]
-    private static partial void LogCompilerFailure(ILogger logger, Exception exception);
-
-    [LoggerMessage(205, LogLevel.Information, "Target {Stream}: {Text}", EventName = "TargetSystemOutput")]
-    private static partial void LogSystemOutput(ILogger logger, OutputStream stream, string text);
-
-    [LoggerMessage(206, LogLevel.Warning, "Roslyn's EmitBaseline layout changed: earlier generations cannot be released, so memory grows with every delta.", EventName = "BaselineTrimmerUnavailable")]
-    private static partial void LogTrimmerUnavailable(ILogger logger);
 }
