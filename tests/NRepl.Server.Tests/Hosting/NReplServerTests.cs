@@ -28,14 +28,19 @@ public sealed class NReplServerTests
         await Send(client, ("op", "eval"), ("code", "1"), ("id", "running"), ("session", session));
         await server.Eval.NextStartedAsync();
         await Send(client, ("op", "eval"), ("code", "2"), ("id", "queued"), ("session", session));
+        // Requests of one connection are read in order: once this one is answered, "queued" has been
+        // read and queued, so shutdown cannot overtake it.
+        await Send(client, ("op", "ls-sessions"), ("id", "sync"));
+        var replies = new IncomingMessages(client);
+        await replies.ReadUntilAsync(m => m.Id == "sync");
 
         await hosted.StopAsync(deadline.Token);
         await hosted.StopAsync(deadline.Token);
-        var replies = await ReadAllAsync(client);
+        await replies.ReadToEndAsync();
 
         Assert.That(portFileContent, Is.EqualTo(port.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         Assert.That(File.Exists(portFile), Is.False);
-        var byId = replies.ToLookup(r => r.Id);
+        var byId = replies.Messages.ToLookup(r => r.Id);
         Assert.That(byId["running"].Single().GetList("status"), Is.EqualTo(new[] { "interrupted", "done" }));
         Assert.That(byId["queued"].Single().GetList("status"), Is.EqualTo(new[] { "interrupted", "done" }));
         using var late = new TcpClient();
@@ -45,26 +50,52 @@ public sealed class NReplServerTests
     private static async Task Send(TcpClient client, params (string Key, object? Value)[] fields) =>
         await client.GetStream().WriteAsync(NReplMessageWriter.ToBytes(fields.ToDictionary(f => f.Key, f => f.Value)));
 
-    // Reads until the server closes the connection.
-    private static async Task<List<NReplMessage>> ReadAllAsync(TcpClient client)
+    /// <summary>Messages from the server, read incrementally so a test can wait for one and then read to the end.</summary>
+    private sealed class IncomingMessages(TcpClient client)
     {
-        using var deadline = Deadline.Start();
-        using var all = new MemoryStream();
-        await client.GetStream().CopyToAsync(all, deadline.Token);
-        var sequence = new System.Buffers.ReadOnlySequence<byte>(all.ToArray());
-        var reader = new NReplMessageReader();
-        var messages = new List<NReplMessage>();
-        while (true)
-        {
-            var consumed = sequence.Start;
-            var examined = sequence.End;
-            if (!reader.TryParseMessage(sequence, ref consumed, ref examined, out var message))
-            {
-                return messages;
-            }
+        private readonly NReplMessageReader _reader = new();
+        private readonly List<byte> _pending = new();
 
-            messages.Add(message!);
-            sequence = sequence.Slice(consumed);
+        public List<NReplMessage> Messages { get; } = new();
+
+        public async Task ReadUntilAsync(Func<NReplMessage, bool> match)
+        {
+            using var deadline = Deadline.Start();
+            while (!Messages.Any(match))
+            {
+                if (!await ReadChunkAsync(deadline.Token)) Assert.Fail("The server closed the connection first.");
+            }
+        }
+
+        public async Task ReadToEndAsync()
+        {
+            using var deadline = Deadline.Start();
+            while (await ReadChunkAsync(deadline.Token))
+            {
+            }
+        }
+
+        private async Task<bool> ReadChunkAsync(CancellationToken ct)
+        {
+            var buffer = new byte[4096];
+            var read = await client.GetStream().ReadAsync(buffer, ct);
+            if (read == 0) return false;
+            _pending.AddRange(buffer.AsSpan(0, read).ToArray());
+            var sequence = new System.Buffers.ReadOnlySequence<byte>(_pending.ToArray());
+            var consumed = sequence.Start;
+            while (true)
+            {
+                var examined = sequence.End;
+                var rest = sequence.Slice(consumed);
+                var start = rest.Start;
+                // The reader keeps partial tokens in its own state, so what it consumed is gone even without a message.
+                var parsed = _reader.TryParseMessage(rest, ref start, ref examined, out var message);
+                consumed = start;
+                if (!parsed) break;
+                Messages.Add(message!);
+            }
+            _pending.RemoveRange(0, (int)sequence.Slice(0, consumed).Length);
+            return true;
         }
     }
 }
