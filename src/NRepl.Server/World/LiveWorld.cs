@@ -80,7 +80,7 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
 
         var evalId = Interlocked.Increment(ref _nextEvalId);
         using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var running = new RunningEval(evalId, request.EvalId, interrupt);
+        var running = new RunningEval(request.EvalId, interrupt);
         _running[request.SessionId] = running;
         try
         {
@@ -111,7 +111,14 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
     {
         if (_running.TryGetValue(sessionId, out var running) && (evalId.Length == 0 || running.NReplId == evalId))
         {
-            running.Interrupt.Cancel();
+            try
+            {
+                running.Interrupt.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The eval ended between the lookup and the cancel: nothing left to interrupt.
+            }
         }
     }
 
@@ -283,5 +290,5 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
 
     private sealed record EvalRoute(string SessionId, string NReplId);
 
-    private sealed record RunningEval(long EvalId, string NReplId, CancellationTokenSource Interrupt);
+    private sealed record RunningEval(string NReplId, CancellationTokenSource Interrupt);
 }
