@@ -103,6 +103,9 @@ internal sealed class E2eSuite
                 _memoryRows);
         }
 
+        _notes.Add("Client: one thread per connection, blocking socket with TCP_NODELAY on 127.0.0.1; a round trip runs from just before the request's first byte is written to the parse of the reply carrying `done` (and `value` for evals).");
+        _notes.Add("Hot-swap loop: a thread started by an eval calls `HsF()` with `Thread.Sleep(0)` between calls and, when the result changes, stamps `Stopwatch.GetTimestamp()` (CLOCK_MONOTONIC, the client's clock too) and prints the value; the next redefinition is sent only after that `out` line arrived. The thread is stopped before the throughput run.");
+        _notes.Add($"Throughput: closed loop, each of the {_settings.Clients} clients sends its next eval when the previous one is `done`; evals/s = all measured evals / time from the common start to the last client's end. Warm-up evals ({_settings.ThroughputWarmupPerClient} per client) are not counted.");
         foreach (string note in _notes)
         {
             report.Line("- " + note);
@@ -123,6 +126,25 @@ internal sealed class E2eSuite
         Samples.Summary evalStats = eval.Summarise();
         Add("eval `1 + 2`, 1 client (send → `done`)", evalStats,
             Verdict(evalStats.Median, 2, "median", "< 2 ms (issue target)") + $"; earlier target < 5 ms: {(evalStats.Median < 5 ? "met" : "missed")}");
+
+        // Where the time goes: the eval's body stamps the shared monotonic clock when it runs in the target.
+        var toBody = new Samples(_settings.EvalN);
+        var bodyToDone = new Samples(_settings.EvalN);
+        _ = Repeat(_settings.EvalWarmup / 4, _settings.EvalN, () =>
+        {
+            NReplClient.Exchange e = client.EvalOk("System.Diagnostics.Stopwatch.GetTimestamp()", Timeout);
+            long ranAt = long.Parse(e.Value!, CultureInfo.InvariantCulture);
+            if (ranAt < e.SentAt || ranAt > e.DoneAt)
+            {
+                throw new InvalidOperationException("The target's Stopwatch is not the client's clock: cannot split the eval round trip.");
+            }
+
+            toBody.AddTicks(e.SentAt, ranAt);
+            bodyToDone.AddTicks(ranAt, e.DoneAt);
+            return 0;
+        });
+        Add("eval split: send → the eval's body runs in the target", toBody.Summarise(), "request read, compile, emit delta, IPC, apply update, invoke");
+        Add("eval split: body runs → `done` reaches the client", bodyToDone.Summarise(), "render value, IPC back, value and `done` replies");
 
         Samples describe = Repeat(_settings.DescribeWarmup, _settings.DescribeN, () => client.Describe(Timeout).RoundTripMs);
         Samples.Summary describeStats = describe.Summarise();
