@@ -29,6 +29,21 @@ internal sealed class RunInfo
 
     public int Cores => Environment.ProcessorCount;
 
+    private readonly string _loadAtStart = LoadAverage();
+
+    /// <summary>The first three fields of /proc/loadavg, or "n/a".</summary>
+    public static string LoadAverage()
+    {
+        try
+        {
+            return string.Join(" / ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+        }
+        catch (IOException)
+        {
+            return "n/a";
+        }
+    }
+
     public string ArtifactsDirectory => Path.Combine(Environment.CurrentDirectory, "BenchmarkDotNet.Artifacts");
 
     public static RunInfo Detect(bool quick, string command)
@@ -108,6 +123,7 @@ internal sealed class RunInfo
         yield return $"- Date: {DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC";
         yield return $"- Commit: {Commit}";
         yield return $"- Machine: {Cores} cores (Environment.ProcessorCount), {RuntimeInformation.OSDescription.Trim()}, {RuntimeInformation.ProcessArchitecture}, {RuntimeInformation.FrameworkDescription}";
+        yield return $"- Load average (1/5/15 min) when the run started: {_loadAtStart}; when this report was written: {LoadAverage()} (other work on the machine shows up here)";
         yield return "- Latencies: nearest-rank percentiles over N samples; with N < 100 p99 is the maximum.";
     }
 }
