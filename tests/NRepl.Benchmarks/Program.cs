@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using NRepl.Benchmarks.Codec;
 using NRepl.Benchmarks.E2e;
 using NRepl.Benchmarks.Infrastructure;
@@ -28,14 +29,22 @@ internal static class Program
         }
 
         using var cancel = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) =>
+        // Ctrl-C, kill, hang-up: kill the servers at once; the measurement then fails on its closed
+        // connections and Main returns 130. A second signal ends the process immediately.
+        int signals = 0;
+        void OnSignal(PosixSignalContext context)
         {
-            // Kill the servers right away; the measurement then fails on its closed connections.
-            e.Cancel = true;
-            Console.Error.WriteLine("Interrupted: stopping the servers.");
+            bool first = Interlocked.Increment(ref signals) == 1;
+            Console.Error.WriteLine($"Interrupted ({context.Signal}): stopping the servers.");
             cancel.Cancel();
             ChildProcess.KillAll();
-        };
+            context.Cancel = first;
+        }
+
+        using PosixSignalRegistration sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        using PosixSignalRegistration sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, OnSignal);
+        using PosixSignalRegistration sigquit = PosixSignalRegistration.Create(PosixSignal.SIGQUIT, OnSignal);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => ChildProcess.KillAll();
 
         var total = Stopwatch.StartNew();
@@ -46,6 +55,7 @@ internal static class Program
             {
                 var e2e = new E2eSuite(run, cancel.Token);
                 e2e.Run();
+                cancel.Token.ThrowIfCancellationRequested();
                 e2e.Publish();
             }
 
@@ -55,6 +65,7 @@ internal static class Program
                 CodecSuite.Run(run);
             }
 
+            cancel.Token.ThrowIfCancellationRequested();
             Console.Error.WriteLine($"Benchmarks finished in {total.Elapsed.TotalSeconds:0} s.");
             return 0;
         }
