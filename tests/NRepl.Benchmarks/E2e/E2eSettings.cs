@@ -1,0 +1,61 @@
+namespace NRepl.Benchmarks.E2e;
+
+/// <summary>Iteration counts of the e2e suite: the full run and the quick smoke run.</summary>
+internal sealed record E2eSettings
+{
+    public int EvalWarmup { get; init; } = 300;
+
+    public int EvalN { get; init; } = 1000;
+
+    public int DescribeWarmup { get; init; } = 500;
+
+    public int DescribeN { get; init; } = 2000;
+
+    public int SwapWarmup { get; init; } = 40;
+
+    public int SwapN { get; init; } = 200;
+
+    public int LoopSwapWarmup { get; init; } = 10;
+
+    public int LoopSwapN { get; init; } = 100;
+
+    public int Clients { get; init; } = 32;
+
+    public int ThroughputWarmupPerClient { get; init; } = 10;
+
+    public int ThroughputPerClient { get; init; } = 100;
+
+    public int ReferenceEvalN { get; init; } = 100;
+
+    public int ReferenceDescribeN { get; init; } = 500;
+
+    public int[] MemoryCheckpoints { get; init; } = { 1000, 5000 };
+
+    public int ColdRuns { get; init; } = 5;
+
+    /// <summary>Deadline of one request (an eval that waits for the target to start may take long).</summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Deadline of the first eval of a fresh server (target start and world load).</summary>
+    public TimeSpan WorldReadyTimeout { get; init; } = TimeSpan.FromSeconds(120);
+
+    public static E2eSettings Full { get; } = new();
+
+    public static E2eSettings Quick { get; } = new()
+    {
+        EvalWarmup = 20,
+        EvalN = 50,
+        DescribeWarmup = 50,
+        DescribeN = 100,
+        SwapWarmup = 5,
+        SwapN = 10,
+        LoopSwapWarmup = 3,
+        LoopSwapN = 5,
+        ThroughputWarmupPerClient = 2,
+        ThroughputPerClient = 5,
+        ReferenceEvalN = 5,
+        ReferenceDescribeN = 20,
+        MemoryCheckpoints = new[] { 100, 200 },
+        ColdRuns = 2,
+    };
+}
