@@ -88,6 +88,10 @@ internal static class MessageSerializer
                 MessageKind.NeedInput => NeedInput.Read(r),
                 MessageKind.EvalCompleted => EvalCompleted.Read(r),
                 MessageKind.Log => Log.Read(r),
+                MessageKind.PrepareMigration => PrepareMigration.Read(r),
+                MessageKind.MigrationPrepared => MigrationPrepared.Read(r),
+                MessageKind.CommitMigration => CommitMigration.Read(r),
+                MessageKind.AbortMigration => AbortMigration.Read(r),
                 _ => throw new InvalidDataException($"Unknown message kind {(byte)kind}."),
             };
         }

@@ -11,6 +11,9 @@ public enum MessageKind : byte
     Stdin = 5,
     ForgetSession = 6,
     Shutdown = 7,
+    PrepareMigration = 8,
+    CommitMigration = 9,
+    AbortMigration = 10,
 
     // target -> server
     Hello = 64,
@@ -20,4 +23,5 @@ public enum MessageKind : byte
     NeedInput = 68,
     EvalCompleted = 69,
     Log = 70,
+    MigrationPrepared = 71,
 }
