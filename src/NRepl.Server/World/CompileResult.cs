@@ -20,7 +20,8 @@ internal abstract record CompileResult
         byte[] IL,
         byte[] Pdb,
         int? EvalMethodToken,
-        string? DefinitionSummary) : CompileResult;
+        string? DefinitionSummary,
+        int[] InitializerTokens) : CompileResult;
 
     /// <summary>
     /// Nothing reached the target: compile errors, or a change that cannot be applied live.

@@ -230,7 +230,7 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
                 case CompileResult.Delta delta:
                     try
                     {
-                        var applied = await _target.ApplyDeltaAsync(delta.Metadata, delta.IL, delta.Pdb, Array.Empty<int>(), CancellationToken.None).ConfigureAwait(false);
+                        var applied = await _target.ApplyDeltaAsync(delta.Metadata, delta.IL, delta.Pdb, delta.InitializerTokens, CancellationToken.None).ConfigureAwait(false);
                         _compiler.Commit(delta);
                         foreach (var error in applied.InitializerErrors) _output.Write(request.SessionId, request.EvalId, true, error + "\n");
                     }

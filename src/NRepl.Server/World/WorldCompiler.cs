@@ -184,15 +184,21 @@ internal sealed class WorldCompiler
             }
 
             var metadataBytes = metadata.ToArray();
-            var (token, heapSize) = DeltaInspector.FindMethod(metadataBytes, _world.StringHeapSize, evalName ?? "");
-            if (evalName is not null && token is null)
+            var wanted = new List<string>(plan.StaticInitializers);
+            if (evalName is not null) wanted.Add(evalName);
+            var (tokens, heapSize) = DeltaInspector.FindMethods(metadataBytes, _world.StringHeapSize, wanted);
+            int? token = null;
+            if (evalName is not null)
             {
-                throw new InvalidOperationException($"The delta does not define the eval method {evalName}.");
+                token = tokens.TryGetValue(evalName, out var found)
+                    ? found
+                    : throw new InvalidOperationException($"The delta does not define the eval method {evalName}.");
             }
+            var initializers = plan.StaticInitializers.Where(tokens.ContainsKey).Select(name => tokens[name]).ToArray();
 
             var next = new WorldSnapshot(_definitions.ToImmutable(), _usings.ToImmutable(), _holders.ToImmutable(), evalTree,
                 candidate, emitted.Baseline!, heapSize, _world.Generation + 1);
-            return new CompileResult.Delta(next, metadataBytes, il.ToArray(), pdb.ToArray(), token, Summary(candidate));
+            return new CompileResult.Delta(next, metadataBytes, il.ToArray(), pdb.ToArray(), token, Summary(candidate), initializers);
         }
 
         // ---- definitions --------------------------------------------------------------------

@@ -227,6 +227,17 @@ public sealed class LiveWorldTests
     }
 
     [Test]
+    public async Task Evaluate_StaticFieldAddedToLiveType_GetsItsInitializerAndOthersKeepTheirValues()
+    {
+        await Value("class Settings { public static int Level = 1; public static int Get() => Level; }");
+        await Eval("Settings.Level = 7;");
+
+        await Value("class Settings { public static int Level = 1; public static List<string> Names = new() { \"a\" }; public static int Get() => Level + Names.Count; }");
+
+        Assert.That(await Value("Settings.Get()"), Is.EqualTo("8"), "Level kept 7; Names was initialized");
+    }
+
+    [Test]
     public async Task Evaluate_SignatureChange_CallersUseTheNewDefinition()
     {
         await Value("int Sq(int v) => v * v;");

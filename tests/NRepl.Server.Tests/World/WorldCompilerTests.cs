@@ -132,6 +132,16 @@ public sealed class WorldCompilerTests
     }
 
     [Test]
+    public void Compile_StaticFieldWithInitializerAdded_ItsInitializerIsRunAfterTheDelta()
+    {
+        Apply("class Config { public static int Retries = 3; }");
+
+        var delta = Apply("class Config { public static int Retries = 3; public static string Mode = \"fast\"; }");
+
+        Assert.That(delta.InitializerTokens, Has.Length.EqualTo(1), "only the added field is initialized");
+    }
+
+    [Test]
     public void Compile_FieldInitializerChange_Applied()
     {
         Apply("class Counter { public int Start = 1; }");

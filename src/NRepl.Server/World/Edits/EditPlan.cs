@@ -13,6 +13,9 @@ internal sealed class EditPlan
 
     public List<RefusedEdit> Refusals { get; } = new();
 
+    /// <summary>Hidden helpers that initialize static fields added to live types, to be run once after the delta.</summary>
+    public List<string> StaticInitializers { get; } = new();
+
     /// <summary>Trees outside the changed definitions whose code was recompiled (their diagnostics count too).</summary>
     public HashSet<SyntaxTree> DependentTrees { get; } = new();
 

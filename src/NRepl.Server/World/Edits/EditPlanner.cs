@@ -180,8 +180,10 @@ internal sealed class EditPlanner
         switch (member)
         {
             case IFieldSymbol { IsStatic: true, IsConst: false } field when HasInitializer(field):
-                Refuse(typeName, field.Name, "a static field added to a live type would not run its initializer; " +
-                    "add it without an initializer and assign it from an eval");
+                // EnC never runs an added static field's initializer (research/enc-edits.md §8):
+                // the target calls the field's hidden helper once after applying the delta.
+                _plan.Insert(field);
+                _plan.StaticInitializers.Add(LiveTypeInjector.InitializerHelperName(field.Name));
                 return;
             case IMethodSymbol or IPropertySymbol or IEventSymbol when type.IsGenericType:
                 // Inserting into an already-instantiated generic type crashed the process (research/enc-edits.md §3).

@@ -11,26 +11,27 @@ namespace NRepl.Server.World.Emit;
 internal static class DeltaInspector
 {
     /// <summary>
-    /// Finds the token of the method named <paramref name="name"/> that the delta defines. A delta's
+    /// Finds the tokens of the methods with the given names that the delta defines. A delta's
     /// string heap continues the previous generations' heaps, so its name offsets start at
-    /// <paramref name="previousStringHeapSize"/>; names below that were written earlier.
+    /// <paramref name="previousStringHeapSize"/>; a name whose string was written by an earlier
+    /// generation is not found (none of ours is reused: eval and helper names are new).
     /// </summary>
-    public static (int? Token, long StringHeapSize) FindMethod(byte[] metadataDelta, long previousStringHeapSize, string name)
+    public static (Dictionary<string, int> Tokens, long StringHeapSize) FindMethods(byte[] metadataDelta, long previousStringHeapSize, IReadOnlyCollection<string> names)
     {
         var reader = MetadataReaderProvider.FromMetadataImage(ImmutableArray.Create(metadataDelta)).GetMetadataReader();
         var methodEntries = reader.GetEditAndContinueMapEntries().Where(e => e.Kind == HandleKind.MethodDefinition).ToList();
-        int? token = null;
+        var tokens = new Dictionary<string, int>(StringComparer.Ordinal);
         var row = 0;
         foreach (var handle in reader.MethodDefinitions)
         {
             var offset = MetadataTokens.GetHeapOffset(reader.GetMethodDefinition(handle).Name);
             if (offset >= previousStringHeapSize && row < methodEntries.Count)
             {
-                var local = MetadataTokens.StringHandle((int)(offset - previousStringHeapSize));
-                if (reader.GetString(local) == name) token = MetadataTokens.GetToken(methodEntries[row]);
+                var name = reader.GetString(MetadataTokens.StringHandle((int)(offset - previousStringHeapSize)));
+                if (names.Contains(name)) tokens[name] = MetadataTokens.GetToken(methodEntries[row]);
             }
             row++;
         }
-        return (token, previousStringHeapSize + reader.GetHeapSize(HeapIndex.String));
+        return (tokens, previousStringHeapSize + reader.GetHeapSize(HeapIndex.String));
     }
 }

@@ -21,6 +21,10 @@ internal static class Instrumenter
         {
             switch (node)
             {
+                case ConstructorDeclarationSyntax ctor when LiveTypeInjector.Registers(ctor):
+                    InstrumentBody(ctor.Body, ctor.ExpressionBody, ctor.SemicolonToken, false, builder,
+                        MethodEntry + " " + LiveTypeInjector.Register);
+                    break;
                 case BaseMethodDeclarationSyntax method:
                     InstrumentBody(method.Body, method.ExpressionBody, method.SemicolonToken, ReturnsValue(method), builder);
                     break;
@@ -61,17 +65,17 @@ internal static class Instrumenter
         builder.Inject(block.OpenBraceToken.Span.End, MethodEntry);
 
     private static void InstrumentBody(BlockSyntax? body, ArrowExpressionClauseSyntax? expressionBody, SyntaxToken semicolon,
-        bool returnsValue, MappedSourceBuilder builder)
+        bool returnsValue, MappedSourceBuilder builder, string entry = MethodEntry)
     {
         if (body is not null)
         {
-            builder.Inject(body.OpenBraceToken.Span.End, MethodEntry);
+            builder.Inject(body.OpenBraceToken.Span.End, entry);
         }
         else if (expressionBody is not null && !semicolon.IsMissing)
         {
             // `=> throw e;` becomes `{ ...; throw e; }`: a throw expression cannot be returned.
             var keyword = returnsValue && expressionBody.Expression is not ThrowExpressionSyntax ? " return " : " ";
-            builder.Inject(expressionBody.ArrowToken.SpanStart, "{ " + MethodEntry + keyword, expressionBody.ArrowToken.Span.Length);
+            builder.Inject(expressionBody.ArrowToken.SpanStart, "{ " + entry + keyword, expressionBody.ArrowToken.Span.Length);
             builder.Inject(semicolon.SpanStart, "; }", semicolon.Span.Length);
         }
     }

@@ -31,10 +31,14 @@ internal sealed class MappedSourceBuilder
     }
 
     /// <summary>Replace <paramref name="length"/> characters at <paramref name="position"/> of the user's text with hidden <paramref name="text"/>.</summary>
-    public void Inject(int position, string text, int length = 0)
+    public void Inject(int position, string text, int length = 0) =>
+        Inject(position, new[] { InjectedPart.Hidden(text) }, length);
+
+    /// <summary>Insert generated code at <paramref name="position"/> that repeats pieces of the user's text (mapped to where they were written).</summary>
+    public void Inject(int position, IReadOnlyList<InjectedPart> parts, int length = 0)
     {
         if (_injections.Count > 0 && _injections[^1].Position > position) _sorted = false;
-        _injections.Add(new Injection(position, length, text, _injections.Count));
+        _injections.Add(new Injection(position, length, parts, _injections.Count));
     }
 
     public void Hidden(string text)
@@ -57,7 +61,11 @@ internal sealed class MappedSourceBuilder
             if (injection.Position < start || injection.Position > end) continue;
             if (injection.Position < cursor) continue; // inside text an earlier replacement consumed
             Mapped(cursor, injection.Position);
-            Hidden(injection.Text);
+            foreach (var part in injection.Parts)
+            {
+                if (part.Text is not null) Hidden(part.Text);
+                else Mapped(part.Span.Start, part.Span.End);
+            }
             cursor = injection.Position + injection.Length;
         }
         Mapped(cursor, end);
@@ -76,5 +84,13 @@ internal sealed class MappedSourceBuilder
         _output.Append(_text.ToString(TextSpan.FromBounds(start, end)));
     }
 
-    private readonly record struct Injection(int Position, int Length, string Text, int Order);
+    private readonly record struct Injection(int Position, int Length, IReadOnlyList<InjectedPart> Parts, int Order);
+}
+
+/// <summary>A piece of injected code: hidden generated text, or a span of the user's text repeated with its mapping.</summary>
+internal readonly record struct InjectedPart(string? Text, TextSpan Span)
+{
+    public static InjectedPart Hidden(string text) => new(text, default);
+
+    public static InjectedPart Mapped(TextSpan span) => new(null, span);
 }

@@ -167,6 +167,7 @@ internal static class TreeRenderer
         var member = root.Members.First();
         var builder = new MappedSourceBuilder(text, definition.Origin);
         Instrumenter.Instrument(member, builder);
+        if (!asHolderMember) LiveTypeInjector.Inject(member, builder);
 
         var modifiers = member.Modifiers;
         var insertAt = modifiers.Count > 0 ? modifiers.First().SpanStart : FirstTokenAfterAttributes(member).SpanStart;
