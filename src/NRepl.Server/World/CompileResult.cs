@@ -1,3 +1,4 @@
+using NRepl.Server.World.Migration;
 using NRepl.Server.World.Model;
 
 namespace NRepl.Server.World;
@@ -21,7 +22,8 @@ internal abstract record CompileResult
         byte[] Pdb,
         int? EvalMethodToken,
         string? DefinitionSummary,
-        int[] InitializerTokens) : CompileResult;
+        int[] InitializerTokens,
+        MigrationStage? Migration = null) : CompileResult;
 
     /// <summary>
     /// Nothing reached the target: compile errors, or a change that cannot be applied live.
@@ -29,3 +31,16 @@ internal abstract record CompileResult
     /// </summary>
     public sealed record Failed(string ErrorText, string Kind) : CompileResult;
 }
+
+/// <summary>
+/// The first generation of a redefinition that migrates live instances: helpers that evaluate the
+/// new fields' initializers. <see cref="Snapshot"/> is the world after it (definitions unchanged),
+/// which the main delta was planned against and the world moves to if the migration is aborted.
+/// </summary>
+internal sealed record MigrationStage(
+    byte[] Metadata,
+    byte[] IL,
+    byte[] Pdb,
+    IReadOnlyList<TypeMigrationPlan> Plans,
+    NRepl.Runtime.Contract.TypeMigration[] Migrations,
+    WorldSnapshot Snapshot);

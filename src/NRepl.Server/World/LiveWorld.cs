@@ -227,6 +227,12 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
             {
                 case CompileResult.Failed failed:
                     return (new EvalOutcome.Failed(failed.ErrorText, failed.Kind, failed.Kind), null, null);
+                case CompileResult.Delta { Migration: { } stage }:
+                    // The target side of live migration lands separately; until then such a
+                    // redefinition is refused whole rather than applied without its instances.
+                    var types = string.Join(", ", stage.Plans.Select(p => p.DisplayName));
+                    return (new EvalOutcome.Failed($"Cannot apply live: redefining {types} changes the fields of live instances, and this server cannot migrate instances yet; the world is unchanged.",
+                        "LiveUpdateRefusedException", "LiveUpdateRefusedException"), null, null);
                 case CompileResult.Delta delta:
                     try
                     {

@@ -5,7 +5,9 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Emit;
 using Microsoft.CodeAnalysis.Text;
 using NRepl.Server.World.Edits;
+using NRepl.Runtime.Contract;
 using NRepl.Server.World.Emit;
+using NRepl.Server.World.Migration;
 using NRepl.Server.World.Model;
 using NRepl.Server.World.Parsing;
 using NRepl.Server.World.Rendering;
@@ -25,6 +27,8 @@ internal sealed class WorldCompiler
     {
         "System", "System.Collections.Generic", "System.IO", "System.Linq", "System.Text",
         "System.Threading", "System.Threading.Tasks",
+        // Live.Every, [RenamedFrom], Live.Discarded: the runtime's helpers for live programs.
+        "NRepl.Runtime",
     };
 
     private static readonly SymbolDisplayFormat TypeFormat = SymbolDisplayFormat.FullyQualifiedFormat
@@ -84,6 +88,17 @@ internal sealed class WorldCompiler
         BaselineTrimmer.Release(superseded);
     }
 
+    /// <summary>
+    /// After an aborted migration: the target applied the helpers' generation, so the world moves
+    /// to it (the definitions are unchanged; the helpers are dropped from the source by the next compile).
+    /// </summary>
+    public void CommitAborted(MigrationStage stage)
+    {
+        var superseded = Current.Baseline;
+        _current = stage.Snapshot;
+        BaselineTrimmer.Release(superseded);
+    }
+
     public CompileResult Compile(ParsedSubmission submission, string? loadedFrom, string sessionId)
     {
         var world = Current;
@@ -109,6 +124,8 @@ internal sealed class WorldCompiler
         _current = world with { Compilation = compilation, Baseline = baseline, StringHeapSize = heap, Generation = 0 };
         return new WorldImage(pe.ToArray(), pdb.ToArray());
     }
+
+    private sealed record EmittedDelta(byte[] Metadata, byte[] IL, byte[] Pdb, EmitBaseline? Baseline, List<string>? Errors);
 
     /// <summary>The steps of one compile, with their working state.</summary>
     private sealed class SubmissionCompilation
@@ -174,19 +191,35 @@ internal sealed class WorldCompiler
             errors = Errors(candidate, plan.DependentTrees);
             if (errors.Count > 0) return Fail(errors);
 
-            using var metadata = new MemoryStream();
-            using var il = new MemoryStream();
-            using var pdb = new MemoryStream();
-            var emitted = candidate.EmitDifference(_world.Baseline, plan.Edits, plan.IsAdded, metadata, il, pdb, CancellationToken.None);
-            if (!emitted.Success)
+            // A redefinition that migrates live instances is two generations. The first only adds
+            // helpers that evaluate the new fields' initializers (in the holder class, unseen by
+            // user code), so the target can compute and check every new value before anything
+            // changes; the main delta is then planned against that generation's compilation.
+            MigrationStage? stage = null;
+            var baseline = _world.Baseline;
+            var heapBefore = _world.StringHeapSize;
+            var generation = _world.Generation + 1;
+            if (plan.Migrations.Count > 0)
             {
-                return Fail(emitted.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).Select(DiagnosticText.Format).Distinct().ToList());
+                var prepared = PrepareMigrationStage(plan.Migrations, generation);
+                if (prepared.Errors is { } stageErrors) return Fail(stageErrors);
+                stage = prepared.Stage!;
+                plan = EditPlanner.Plan(stage.Snapshot, candidate, _changes.Values, _definitions, _newHolders, evalMethod);
+                if (plan.Refusals.Count > 0)
+                {
+                    return new CompileResult.Failed(string.Join("\n", plan.Refusals.Select(r => "Cannot apply live: " + r)), "LiveUpdateRefusedException");
+                }
+                baseline = stage.Snapshot.Baseline;
+                heapBefore = stage.Snapshot.StringHeapSize;
+                generation++;
             }
 
-            var metadataBytes = metadata.ToArray();
+            var main = Emit(candidate, baseline, plan.Edits, plan);
+            if (main.Errors is { } errorsOfEmit) return Fail(errorsOfEmit);
+            var metadataBytes = main.Metadata;
             var wanted = new List<string>(plan.StaticInitializers);
             if (evalName is not null) wanted.Add(evalName);
-            var (tokens, heapSize) = DeltaInspector.FindMethods(metadataBytes, _world.StringHeapSize, wanted);
+            var (tokens, heapSize) = DeltaInspector.FindMethods(metadataBytes, heapBefore, wanted);
             int? token = null;
             if (evalName is not null)
             {
@@ -197,8 +230,8 @@ internal sealed class WorldCompiler
             var initializers = plan.StaticInitializers.Where(tokens.ContainsKey).Select(name => tokens[name]).ToArray();
 
             var next = new WorldSnapshot(_definitions.ToImmutable(), _usings.ToImmutable(), _holders.ToImmutable(), evalTree,
-                candidate, emitted.Baseline!, heapSize, _world.Generation + 1);
-            return new CompileResult.Delta(next, metadataBytes, il.ToArray(), pdb.ToArray(), token, Summary(candidate), initializers);
+                candidate, main.Baseline!, heapSize, generation);
+            return new CompileResult.Delta(next, metadataBytes, main.IL, main.Pdb, token, Summary(candidate), initializers, stage);
         }
 
         // ---- definitions --------------------------------------------------------------------
@@ -441,6 +474,100 @@ internal sealed class WorldCompiler
                 errors.AddRange(Errors(candidate.AddSyntaxTrees(probe), new[] { probe }));
             }
             return errors;
+        }
+
+        /// <summary>
+        /// Emits generation 1 of a migrating redefinition: one static helper per new field with an
+        /// initializer, evaluating it in the type's namespace (with the type's statics in scope),
+        /// compiled against the world as it is now.
+        /// </summary>
+        private (MigrationStage? Stage, List<string>? Errors) PrepareMigrationStage(IReadOnlyList<TypeMigrationPlan> plans, int generation)
+        {
+            var helperNames = new Dictionary<FieldMigrationStep, string>();
+            var text = new System.Text.StringBuilder();
+            var serial = Interlocked.Increment(ref _compiler._evalSerial);
+            foreach (var group in plans.GroupBy(p => Namespace(p.TypeName)))
+            {
+                var helpers = new System.Text.StringBuilder();
+                foreach (var step in group.SelectMany(p => p.Steps).Where(s => s.Initializer is not null))
+                {
+                    var name = $"__Migrate_{serial}_{helperNames.Count}";
+                    helperNames[step] = name;
+                    var (type, value) = step.Initializer!.Value;
+                    helpers.Append("\n#line hidden\ninternal static ").Append(Mapped(type))
+                        .Append($"\n#line hidden\n {name}() => ").Append(Mapped(value)).Append("\n#line hidden\n;\n");
+                }
+                if (helpers.Length == 0) continue;
+                text.Append($"namespace {group.Key}\n{{\n");
+                foreach (var u in UsingsOf(group.Key)) text.Append(u.Text).Append('\n');
+                text.Append($"using static global::{group.Key}.{WorldNames.Holder};\n");
+                // The initializer was written inside the type: its static members are in scope.
+                foreach (var plan in group) text.Append($"using static global::{plan.TypeName.Replace('+', '.')};\n");
+                text.Append($"internal static partial class {WorldNames.Holder}\n{{").Append(helpers).Append("\n#line hidden\n}\n}\n");
+            }
+
+            var world = _world;
+            var helperTree = CSharpSyntaxTree.ParseText(SourceText.From(text.ToString(), System.Text.Encoding.UTF8), TreeRenderer.ParseOptions, "migration-helpers.cs");
+            var compilation = world.EvalTree is null ? world.Compilation.AddSyntaxTrees(helperTree) : world.Compilation.ReplaceSyntaxTree(world.EvalTree, helperTree);
+            var errors = Errors(compilation, new[] { helperTree });
+            if (errors.Count > 0)
+            {
+                return (null, errors.Select(e => "The initializer of a new field cannot run for the live instances: " + e).ToList());
+            }
+
+            var model = compilation.GetSemanticModel(helperTree);
+            var methods = helperTree.GetRoot().DescendantNodes().OfType<MethodDeclarationSyntax>().Select(m => model.GetDeclaredSymbol(m)!).ToList();
+            var added = new HashSet<ISymbol>(methods, SymbolEqualityComparer.Default);
+            using var metadata = new MemoryStream();
+            using var il = new MemoryStream();
+            using var pdb = new MemoryStream();
+            var edits = methods.Select(m => new SemanticEdit(SemanticEditKind.Insert, null, m));
+            var emitted = compilation.EmitDifference(world.Baseline, edits, added.Contains, metadata, il, pdb, CancellationToken.None);
+            if (!emitted.Success)
+            {
+                return (null, emitted.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).Select(DiagnosticText.Format).Distinct().ToList());
+            }
+            var metadataBytes = metadata.ToArray();
+            var (tokens, heap) = DeltaInspector.FindMethods(metadataBytes, world.StringHeapSize, helperNames.Values.ToList());
+            var migrations = plans.Select(p => new TypeMigration(
+                p.TypeName, 0, 1,
+                p.Steps.Select(s => new FieldStep(
+                    new FieldRef(s.Field, s.FieldType), s.Source,
+                    s.OldField is null ? null : new FieldRef(s.OldField, s.OldFieldType!),
+                    helperNames.TryGetValue(s, out var helper) ? tokens[helper] : 0,
+                    s.Conversion)).ToArray(),
+                p.Discarded.Select(d => new FieldRef(d.Field, d.FieldType)).ToArray())).ToArray();
+            var snapshot = world with { Compilation = compilation, EvalTree = helperTree, Baseline = emitted.Baseline!, StringHeapSize = heap, Generation = generation };
+            return (new MigrationStage(metadataBytes, il.ToArray(), pdb.ToArray(), plans, migrations, snapshot), null);
+        }
+
+        private static string Namespace(string clrTypeName)
+        {
+            var outer = clrTypeName.Split('+')[0];
+            var dot = outer.LastIndexOf('.');
+            return dot < 0 ? DefaultNamespace : outer[..dot];
+        }
+
+        /// <summary>A node of a rendered world tree, repeated with the user's file and position.</summary>
+        private static string Mapped(SyntaxNode node)
+        {
+            var span = node.GetLocation().GetMappedLineSpan();
+            var start = span.StartLinePosition;
+            return span.HasMappedPath
+                ? $"\n#line {start.Line + 1} \"{span.Path}\"\n{new string(' ', start.Character)}{node}"
+                : $"\n{node}";
+        }
+
+        private static EmittedDelta Emit(CSharpCompilation compilation, EmitBaseline baseline, IEnumerable<SemanticEdit> edits, EditPlan plan)
+        {
+            using var metadata = new MemoryStream();
+            using var il = new MemoryStream();
+            using var pdb = new MemoryStream();
+            var emitted = compilation.EmitDifference(baseline, edits, plan.IsAdded, metadata, il, pdb, CancellationToken.None);
+            return emitted.Success
+                ? new EmittedDelta(metadata.ToArray(), il.ToArray(), pdb.ToArray(), emitted.Baseline, null)
+                : new EmittedDelta(Array.Empty<byte>(), Array.Empty<byte>(), Array.Empty<byte>(), null,
+                    emitted.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).Select(DiagnosticText.Format).Distinct().ToList());
         }
 
         private static List<string> Errors(CSharpCompilation compilation, IEnumerable<SyntaxTree> trees) =>

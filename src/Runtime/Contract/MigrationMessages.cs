@@ -1,10 +1,15 @@
 namespace NRepl.Runtime.Contract;
 
-// Messages of a live type migration (issue 3). The server applies a first delta that only adds
-// the new fields and initializer helpers (no existing method changes), then asks the target to
-// prepare the migration: compute and check every new value of every live instance while old code
-// still runs unchanged. Commit writes the values and applies the second delta (the method bodies)
-// in one step; abort drops the computed values, so nothing user-visible changed.
+// Messages of a live type migration (issue 3). The server first applies a small delta that only
+// adds static helpers evaluating the new fields' initializers (into the namespace's holder class,
+// invisible to user code), then asks the target to prepare the migration: compute and check every
+// new value of every live instance from the old fields and those helpers, while old code runs
+// unchanged and nothing is written. Commit applies the real delta (new fields, method bodies) and
+// writes the prepared values before paused work resumes; abort drops them, so nothing changed.
+//
+// Fields are named, not given by token: a retyped field is a second field of the same name in
+// metadata, and the new one exists only once the real delta is applied. The target picks, among the
+// type's fields with that name and type (Type.ToString() spelling), the one with the highest token.
 
 /// <summary>Where a new instance field's value comes from.</summary>
 public enum FieldSource : byte
@@ -42,33 +47,53 @@ public enum Conversion : byte
     EnumByName = 10,
 }
 
-/// <summary>One new instance field and how to fill it on every live instance.</summary>
-public sealed record FieldStep(int NewFieldToken, FieldSource Source, int OldFieldToken, int InitializerMethodToken, Conversion Conversion)
+/// <summary>A field of a world type, by name and by its type as <c>System.Type.ToString()</c> spells it.</summary>
+public sealed record FieldRef(string Name, string TypeName)
 {
-    internal void Write(BinaryWriter w) { w.Write(NewFieldToken); w.Write((byte)Source); w.Write(OldFieldToken); w.Write(InitializerMethodToken); w.Write((byte)Conversion); }
-    internal static FieldStep Read(BinaryReader r) => new(r.ReadInt32(), (FieldSource)r.ReadByte(), r.ReadInt32(), r.ReadInt32(), (Conversion)r.ReadByte());
+    internal void Write(BinaryWriter w) { w.Write(Name); w.Write(TypeName); }
+    internal static FieldRef Read(BinaryReader r) => new(r.ReadString(), r.ReadString());
 }
 
 /// <summary>
-/// The migration of one world type to its next shape version. Instances of the type and of its
-/// subtypes are migrated. <see cref="DiscardedFieldTokens"/>: old fields that left the shape; their
-/// non-default values go into each instance's discarded bag.
+/// One new instance field and how to fill it on every live instance. <see cref="OldField"/> is set
+/// for <see cref="FieldSource.OldField"/>; <see cref="InitializerMethodToken"/> (a static,
+/// parameterless method returning the field's type) for <see cref="FieldSource.Initializer"/>.
 /// </summary>
-public sealed record TypeMigration(int TypeToken, int FromVersion, int ToVersion, FieldStep[] Steps, int[] DiscardedFieldTokens)
+public sealed record FieldStep(FieldRef NewField, FieldSource Source, FieldRef? OldField, int InitializerMethodToken, Conversion Conversion)
 {
     internal void Write(BinaryWriter w)
     {
-        w.Write(TypeToken); w.Write(FromVersion); w.Write(ToVersion);
+        NewField.Write(w); w.Write((byte)Source);
+        w.Write(OldField is not null); OldField?.Write(w);
+        w.Write(InitializerMethodToken); w.Write((byte)Conversion);
+    }
+
+    internal static FieldStep Read(BinaryReader r) =>
+        new(FieldRef.Read(r), (FieldSource)r.ReadByte(), r.ReadBoolean() ? FieldRef.Read(r) : null, r.ReadInt32(), (Conversion)r.ReadByte());
+}
+
+/// <summary>
+/// The migration of one world type (by its full name, nested types with '+') to its next shape
+/// version. Instances of the type and of its subtypes are migrated. <see cref="DiscardedFields"/>:
+/// old fields that left the shape; their non-default values go into each instance's discarded bag.
+/// </summary>
+public sealed record TypeMigration(string TypeName, int FromVersion, int ToVersion, FieldStep[] Steps, FieldRef[] DiscardedFields)
+{
+    internal void Write(BinaryWriter w)
+    {
+        w.Write(TypeName); w.Write(FromVersion); w.Write(ToVersion);
         w.Write(Steps.Length); foreach (var s in Steps) s.Write(w);
-        w.WriteInts(DiscardedFieldTokens);
+        w.Write(DiscardedFields.Length); foreach (var f in DiscardedFields) f.Write(w);
     }
 
     internal static TypeMigration Read(BinaryReader r)
     {
-        var type = r.ReadInt32(); var from = r.ReadInt32(); var to = r.ReadInt32();
+        var type = r.ReadString(); var from = r.ReadInt32(); var to = r.ReadInt32();
         var steps = new FieldStep[r.ReadInt32()];
         for (var i = 0; i < steps.Length; i++) steps[i] = FieldStep.Read(r);
-        return new TypeMigration(type, from, to, steps, r.ReadInts());
+        var discarded = new FieldRef[r.ReadInt32()];
+        for (var i = 0; i < discarded.Length; i++) discarded[i] = FieldRef.Read(r);
+        return new TypeMigration(type, from, to, steps, discarded);
     }
 }
 
@@ -91,10 +116,10 @@ public sealed record PrepareMigration(long RequestId, TypeMigration[] Types) : T
 }
 
 /// <summary>A value that could not be computed for some instances (tier 2 check failed, initializer threw).</summary>
-public sealed record MigrationProblem(int TypeToken, int NewFieldToken, string FieldName, string Kind, int FailingInstances, string[] Samples)
+public sealed record MigrationProblem(string TypeName, string FieldName, string Kind, int FailingInstances, string[] Samples)
 {
-    internal void Write(BinaryWriter w) { w.Write(TypeToken); w.Write(NewFieldToken); w.Write(FieldName); w.Write(Kind); w.Write(FailingInstances); w.WriteStrings(Samples); }
-    internal static MigrationProblem Read(BinaryReader r) => new(r.ReadInt32(), r.ReadInt32(), r.ReadString(), r.ReadString(), r.ReadInt32(), r.ReadStrings());
+    internal void Write(BinaryWriter w) { w.Write(TypeName); w.Write(FieldName); w.Write(Kind); w.Write(FailingInstances); w.WriteStrings(Samples); }
+    internal static MigrationProblem Read(BinaryReader r) => new(r.ReadString(), r.ReadString(), r.ReadString(), r.ReadInt32(), r.ReadStrings());
 }
 
 /// <summary>Answer to <see cref="PrepareMigration"/>: instance counts per type (same order) and the problems found.</summary>
@@ -117,8 +142,11 @@ public sealed record MigrationPrepared(long RequestId, int[] InstanceCounts, Mig
 }
 
 /// <summary>
-/// Write the prepared values into every instance, then apply the method-body delta (may be empty:
-/// zero-length arrays), then resume paused work. Answered by <see cref="DeltaApplied"/> with the same request id.
+/// Apply the redefinition's delta (new fields and method bodies), write the prepared values into
+/// every instance, then resume paused work. Both happen on the target's control thread while evals
+/// and Live.Every loops are paused; threads the user runs freely could observe a new field's default
+/// in between (the lazy-trap backstop of research/migration.md §7.8 is future work). Answered by
+/// <see cref="DeltaApplied"/> with the same request id.
 /// </summary>
 public sealed record CommitMigration(long RequestId, byte[] Metadata, byte[] IL, byte[] Pdb) : TargetMessage
 {

@@ -11,6 +11,9 @@ internal sealed class EditPlan
 
     public List<SemanticEdit> Edits { get; } = new();
 
+    /// <summary>Types whose live instances must be migrated, in dependency-free order.</summary>
+    public List<Migration.TypeMigrationPlan> Migrations { get; } = new();
+
     public List<RefusedEdit> Refusals { get; } = new();
 
     /// <summary>Hidden helpers that initialize static fields added to live types, to be run once after the delta.</summary>

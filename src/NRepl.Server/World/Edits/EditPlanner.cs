@@ -1,6 +1,7 @@
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using NRepl.Server.World.Migration;
 using NRepl.Server.World.Model;
 using NRepl.Server.World.Parsing;
 using NRepl.Server.World.Rendering;
@@ -131,8 +132,27 @@ internal sealed class EditPlanner
         var typeName = newType.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat);
         var before = _plan.Refusals.Count;
         CheckShape(oldType, newType, typeName);
-        CheckInstanceLayout(oldType, newType, typeName);
+        CheckStatics(oldType, newType, typeName);
         if (_plan.Refusals.Count > before) return;
+        var migrating = LayoutChanged(oldType, newType);
+        if (migrating)
+        {
+            if (newDecl is TypeDeclarationSyntax declaration && LiveTypeInjector.IsTrackable(declaration) && !newType.IsRecord)
+            {
+                var migration = MigrationPlanner.Plan(oldType, newType, _new, _plan.Refusals);
+                if (migration is not null)
+                {
+                    _plan.Migrations.Add(migration);
+                    foreach (var symbol in migration.Inserts) _plan.Insert(symbol);
+                }
+            }
+            else
+            {
+                RefuseLayoutChange(oldType, newType, typeName, UntrackedReason(newType));
+            }
+            if (_plan.Refusals.Count > before) return;
+            foreach (var field in InstanceLayout.Of(oldType).Keys.Except(InstanceLayout.Of(newType).Keys)) _changedIdentities.Add(field);
+        }
 
         var initializersChanged = InstanceInitializers(oldType) != InstanceInitializers(newType);
         var oldMembers = oldType.GetMembers().Where(IsEditableMember).ToList();
@@ -151,7 +171,10 @@ internal sealed class EditPlanner
             var newNode = DeclarationOf(newMember);
             if (oldNode is null || newNode is null) continue;
             var declaredByType = newNode == newDecl || newMember.IsImplicitlyDeclared;
-            var force = initializersChanged && newMember is IMethodSymbol { MethodKind: MethodKind.Constructor } ctor && !ChainsToThis(ctor);
+            // After a layout change every body is recompiled: unchanged code still names the old
+            // field tokens (a constructor would go on writing the old `int Hp`).
+            var force = (migrating && !newMember.IsImplicitlyDeclared && newNode != newDecl)
+                || ((initializersChanged || migrating) && newMember is IMethodSymbol { MethodKind: MethodKind.Constructor } ctor && !ChainsToThis(ctor));
             if (declaredByType && !force) continue;
             UpdateMember(oldMember, newMember, oldDecl, newDecl, oldNode, newNode, force, typeName);
         }
@@ -233,28 +256,50 @@ internal sealed class EditPlanner
         }
     }
 
-    private void CheckInstanceLayout(INamedTypeSymbol oldType, INamedTypeSymbol newType, string typeName)
+    private static bool LayoutChanged(INamedTypeSymbol oldType, INamedTypeSymbol newType)
     {
-        var oldFields = InstanceFields(oldType);
-        var newFields = InstanceFields(newType);
-        foreach (var (name, type) in newFields)
+        var oldFields = InstanceLayout.Of(oldType);
+        var newFields = InstanceLayout.Of(newType);
+        return oldFields.Count != newFields.Count
+            || oldFields.Any(kv => !newFields.TryGetValue(kv.Key, out var now)
+                || ClrTypeNames.Of(now.Type) != ClrTypeNames.Of(kv.Value.Type)
+                || now.MetadataName != kv.Value.MetadataName);
+    }
+
+    private static string UntrackedReason(INamedTypeSymbol type) => type switch
+    {
+        { TypeKind: TypeKind.Struct } => "a struct's instances are values, not tracked objects",
+        { IsRecord: true } => "instances of records are not tracked yet",
+        { IsGenericType: true } => "instances of generic types are not tracked yet",
+        _ => "instances of classes with a primary constructor are not tracked yet",
+    };
+
+    private void RefuseLayoutChange(INamedTypeSymbol oldType, INamedTypeSymbol newType, string typeName, string reason)
+    {
+        var oldFields = InstanceLayout.Of(oldType);
+        var newFields = InstanceLayout.Of(newType);
+        foreach (var (name, field) in newFields)
         {
-            if (!oldFields.TryGetValue(name, out var oldTypeName))
+            if (!oldFields.TryGetValue(name, out var old))
             {
-                Refuse(typeName, name, $"adding an instance field ({type}) to a live type needs migration of its live instances, which this version does not do yet; the type was left unchanged");
+                Refuse(typeName, name, $"adding an instance field ({Display(field.Type)}) needs its live instances migrated, and {reason}; the type was left unchanged");
             }
-            else if (oldTypeName != type)
+            else if (ClrTypeNames.Of(old.Type) != ClrTypeNames.Of(field.Type))
             {
-                Refuse(typeName, name, $"changing an instance field from {oldTypeName} to {type} needs migration of live instances, which this version does not do yet; the type was left unchanged");
+                Refuse(typeName, name, $"changing an instance field from {Display(old.Type)} to {Display(field.Type)} needs its live instances migrated, and {reason}; the type was left unchanged");
             }
         }
-        foreach (var (name, type) in oldFields)
+        foreach (var (name, field) in oldFields)
         {
             if (!newFields.ContainsKey(name))
             {
-                Refuse(typeName, name, $"removing an instance field ({type}) of a live type needs migration of its live instances, which this version does not do yet; the type was left unchanged");
+                Refuse(typeName, name, $"removing an instance field ({Display(field.Type)}) needs its live instances migrated, and {reason}; the type was left unchanged");
             }
         }
+    }
+
+    private void CheckStatics(INamedTypeSymbol oldType, INamedTypeSymbol newType, string typeName)
+    {
         foreach (var newStatic in newType.GetMembers().OfType<IFieldSymbol>().Where(f => f.IsStatic && !f.IsConst))
         {
             var oldStatic = oldType.GetMembers(newStatic.Name).OfType<IFieldSymbol>().FirstOrDefault(f => f.IsStatic);
@@ -414,34 +459,6 @@ internal sealed class EditPlanner
         IFieldSymbol f => f.IsStatic && !f.IsImplicitlyDeclared, // instance fields are checked as the layout
         _ => false,
     };
-
-    private static Dictionary<string, string> InstanceFields(INamedTypeSymbol type)
-    {
-        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var member in type.GetMembers())
-        {
-            switch (member)
-            {
-                case IFieldSymbol { IsStatic: false, IsConst: false } field:
-                    fields[field.AssociatedSymbol?.Name ?? field.Name] = Display(field.Type);
-                    break;
-                case IPropertySymbol { IsStatic: false } property when IsAutoProperty(property):
-                    fields[property.Name] = Display(property.Type);
-                    break;
-            }
-        }
-        return fields;
-    }
-
-    private static bool IsAutoProperty(IPropertySymbol property) =>
-        property.ContainingType.GetMembers().OfType<IFieldSymbol>().Any(f => SymbolEqualityComparer.Default.Equals(f.AssociatedSymbol, property))
-        || property.DeclaringSyntaxReferences.Select(r => r.GetSyntax()).Any(s => s switch
-        {
-            PropertyDeclarationSyntax p => p.ExpressionBody is null && p.AccessorList is not null
-                && p.AccessorList.Accessors.All(a => a.Body is null && a.ExpressionBody is null),
-            ParameterSyntax => true, // record positional parameter
-            _ => false,
-        });
 
     private static string InstanceInitializers(INamedTypeSymbol type) => string.Join("\n",
         type.GetMembers().Where(m => !m.IsStatic && m is IFieldSymbol or IPropertySymbol)

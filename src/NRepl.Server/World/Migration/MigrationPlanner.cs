@@ -1,0 +1,121 @@
+using Microsoft.CodeAnalysis;
+using NRepl.Runtime.Contract;
+using NRepl.Server.World.Edits;
+
+namespace NRepl.Server.World.Migration;
+
+/// <summary>
+/// Plans the implicit migration of a class whose instance fields changed (research/migration.md
+/// §7.2-7.5): fields correspond by <c>[RenamedFrom]</c>, then by name, then by a strict inferred
+/// rename (exactly one removed and one added field of the identical type, nothing else changed);
+/// retyped values convert by tier; added fields run their initializer once per instance, else get
+/// their default; removed fields' values are kept per instance. What needs the user's decision is
+/// refused, naming the type and field.
+/// </summary>
+internal static class MigrationPlanner
+{
+    public static TypeMigrationPlan? Plan(INamedTypeSymbol oldType, INamedTypeSymbol newType, Microsoft.CodeAnalysis.CSharp.CSharpCompilation newCompilation, List<RefusedEdit> refusals)
+    {
+        var typeName = newType.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat);
+        var oldFields = InstanceLayout.Of(oldType);
+        var newFields = InstanceLayout.Of(newType);
+        var steps = new List<FieldMigrationStep>();
+        var inserts = new List<ISymbol>();
+        var warnings = new List<string>();
+        var matched = new HashSet<string>(StringComparer.Ordinal);
+        var added = new List<LayoutField>();
+        var before = refusals.Count;
+
+        foreach (var field in newFields.Values)
+        {
+            var source = field.RenamedFrom ?? (oldFields.ContainsKey(field.Name) ? field.Name : null);
+            if (source is null || !oldFields.TryGetValue(source, out var old))
+            {
+                if (field.RenamedFrom is not null)
+                {
+                    refusals.Add(new RefusedEdit(typeName, field.Name, $"[RenamedFrom(\"{field.RenamedFrom}\")] names no field of the previous version"));
+                }
+                added.Add(field);
+                continue;
+            }
+            matched.Add(source);
+            if (source == field.Name && Same(old.Type, field.Type) && old.MetadataName == field.MetadataName) continue; // unchanged storage
+            var conversion = ConversionClassifier.Classify(old.Type, field.Type, newCompilation);
+            if (conversion is null)
+            {
+                refusals.Add(new RefusedEdit(typeName, field.Name,
+                    $"FieldConversionError: no implicit conversion from {Display(old.Type)} to {Display(field.Type)} for the live instances' values; keep the old type, or give the new field another name (its initializer then runs for every instance)"));
+                continue;
+            }
+            steps.Add(Step(field, FieldSource.OldField, old, conversion.Value));
+            inserts.Add(field.Declared);
+        }
+
+        var removed = oldFields.Values.Where(f => !matched.Contains(f.Name)).ToList();
+        if (added.Count == 1 && removed.Count == 1 && steps.Count == 0 && Same(added[0].Type, removed[0].Type) && added[0].RenamedFrom is null)
+        {
+            var (field, old) = (added[0], removed[0]);
+            warnings.Add($"FieldRenameInferred: {typeName}.{old.Name} is taken to be renamed to {field.Name} (the only field removed and the only one added, both {Display(field.Type)}); its values were kept. Use [RenamedFrom] to say so explicitly.");
+            steps.Add(Step(field, FieldSource.OldField, old, Conversion.Identity));
+            inserts.Add(field.Declared);
+            added.Clear();
+            removed.Clear();
+        }
+        else if (added.Count > 0 && removed.Count > 0)
+        {
+            var candidates = added.SelectMany(a => removed.Where(r => Same(a.Type, r.Type)).Select(r => $"{r.Name} -> {a.Name}")).ToList();
+            if (candidates.Count > 0)
+            {
+                warnings.Add($"PossibleRename: {typeName} has removed and added fields of the same type ({string.Join(", ", candidates)}); they were treated as removed and added. Mark a rename with [RenamedFrom(\"old\")].");
+            }
+        }
+
+        foreach (var field in added)
+        {
+            inserts.Add(field.Declared);
+            if (InitializerOf(field.Declared) is { } initializer)
+            {
+                steps.Add(new FieldMigrationStep(field.Name, field.MetadataName, ClrTypeNames.Of(field.Type), FieldSource.Initializer, null, null, Conversion.Identity, initializer));
+            }
+            else if (field.Type.IsReferenceType && field.Type.NullableAnnotation == NullableAnnotation.NotAnnotated)
+            {
+                refusals.Add(new RefusedEdit(typeName, field.Name,
+                    $"MissingInitialValue: the new non-nullable field ({Display(field.Type)}) has no initializer, so the live instances would hold null; give it an initializer or make it nullable"));
+            }
+            else
+            {
+                steps.Add(new FieldMigrationStep(field.Name, field.MetadataName, ClrTypeNames.Of(field.Type), FieldSource.Default, null, null, Conversion.Identity));
+            }
+        }
+
+        if (refusals.Count > before) return null;
+        if (steps.Count == 0 && removed.Count == 0) return null;
+        if (removed.Count > 0)
+        {
+            warnings.Add($"FieldDataDiscarded: {typeName} no longer has {string.Join(", ", removed.Select(r => r.Name))}; the live instances' values are kept until the type's next redefinition (Live.Discarded(obj)).");
+        }
+        return new TypeMigrationPlan(
+            ClrTypeNames.Of(newType),
+            typeName,
+            steps,
+            removed.Select(r => (r.MetadataName, ClrTypeNames.Of(r.Type), r.Name)).ToList(),
+            warnings,
+            inserts);
+    }
+
+    private static FieldMigrationStep Step(LayoutField field, FieldSource source, LayoutField old, Conversion conversion) =>
+        new(field.Name, field.MetadataName, ClrTypeNames.Of(field.Type), source, old.MetadataName, ClrTypeNames.Of(old.Type), conversion);
+
+    private static (Microsoft.CodeAnalysis.CSharp.Syntax.TypeSyntax, Microsoft.CodeAnalysis.CSharp.Syntax.ExpressionSyntax)? InitializerOf(ISymbol declared) =>
+        declared.DeclaringSyntaxReferences.Select(r => r.GetSyntax()).Select(s => s switch
+        {
+            Microsoft.CodeAnalysis.CSharp.Syntax.VariableDeclaratorSyntax { Initializer: { } init, Parent: Microsoft.CodeAnalysis.CSharp.Syntax.VariableDeclarationSyntax declaration }
+                => ((Microsoft.CodeAnalysis.CSharp.Syntax.TypeSyntax, Microsoft.CodeAnalysis.CSharp.Syntax.ExpressionSyntax)?)(declaration.Type, init.Value),
+            Microsoft.CodeAnalysis.CSharp.Syntax.PropertyDeclarationSyntax { Initializer: { } init } property => (property.Type, init.Value),
+            _ => null,
+        }).FirstOrDefault(i => i is not null);
+
+    private static bool Same(ITypeSymbol a, ITypeSymbol b) => ClrTypeNames.Of(a) == ClrTypeNames.Of(b);
+
+    private static string Display(ITypeSymbol type) => type.ToDisplayString(SymbolDisplayFormat.CSharpErrorMessageFormat);
+}
