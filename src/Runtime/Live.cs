@@ -71,11 +71,14 @@ public static class Live
 
         public void Dispose()
         {
-            if (_stopped) return;
-            _stopped = true;
-            _stop.Set();
-            // A loop parked at a closed migration gate must notice the stop.
-            MigrationGate.WakeWaiters();
+            if (!_stopped)
+            {
+                _stopped = true;
+                _stop.Set();
+                // A loop parked at a closed migration gate must notice the stop.
+                MigrationGate.WakeWaiters();
+            }
+            // From inside the action, joining would wait for ourselves; the loop ends after this iteration.
             if (Thread.CurrentThread != _thread) _thread.Join();
         }
 

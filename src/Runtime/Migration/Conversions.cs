@@ -237,6 +237,7 @@ internal sealed class EnumNameMap
     private readonly Dictionary<long, long> _exact = [];
     private readonly List<(long From, long To)> _flags = [];
     private readonly bool _isFlags;
+    private readonly bool _namedZero;
 
     public EnumNameMap(Type from, Type to)
     {
@@ -249,6 +250,7 @@ internal sealed class EnumNameMap
             if (_exact.TryAdd(fromBits, toBits) && fromBits != 0) _flags.Add((fromBits, toBits));
         }
         _isFlags = from.IsDefined(typeof(FlagsAttribute), inherit: false);
+        _namedZero = Enum.GetValues(from).Cast<object>().Any(v => Conversions.Bits(v) == 0);
         // Wider groups first, so a named combination wins over its single bits.
         _flags.Sort((a, b) => long.PopCount(b.From).CompareTo(long.PopCount(a.From)));
     }
@@ -258,7 +260,8 @@ internal sealed class EnumNameMap
     {
         if (_exact.TryGetValue(from, out to)) return true;
         to = 0;
-        if (!_isFlags) return false;
+        // Zero is "no flags" only when the old enum has no name for it; a named zero (None) needs its name.
+        if (!_isFlags || (from == 0 && _namedZero)) return false;
         var left = from;
         foreach (var (fromBits, toBits) in _flags)
         {

@@ -19,6 +19,12 @@ internal static class MigrationGate
     private static volatile bool s_closed;
     private static int s_activeIterations;
 
+    /// <summary>
+    /// Raised (under the gate's lock: handlers must only signal) when a loop starts waiting at the closed
+    /// gate. Lets tests prove a loop is parked without timing.
+    /// </summary>
+    internal static event Action? IterationParked;
+
     /// <summary>True between a PrepareMigration and its Commit/Abort.</summary>
     public static bool IsClosed => s_closed;
 
@@ -60,6 +66,7 @@ internal static class MigrationGate
     {
         lock (s_lock)
         {
+            if (s_closed && !stopped()) IterationParked?.Invoke();
             while (s_closed && !stopped()) Monitor.Wait(s_lock);
             if (stopped()) return false;
             s_activeIterations++;

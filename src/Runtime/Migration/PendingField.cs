@@ -90,7 +90,7 @@ internal sealed class PendingField<T> : PendingField
 
     public static PendingField<T> FromOldField(FieldInfo newField, FieldInfo oldField, Conversion conversion)
     {
-        // (object o, T[] values, int i) => { S s = ((D)o).old; T t; bool ok = convert(s, out t); values[i] = t; return ok; }
+        // (object o, T[] values, int i) => { S s = ((D)o).old; T t; bool ok = convert(s, out t); if (ok) values[i] = t; return ok; }
         var instance = Expression.Parameter(typeof(object), "instance");
         var values = Expression.Parameter(typeof(T[]), "values");
         var index = Expression.Parameter(typeof(int), "index");
@@ -102,7 +102,8 @@ internal sealed class PendingField<T> : PendingField
             [source, target, ok],
             Expression.Assign(source, ReadField(instance, oldField)),
             Expression.Assign(ok, Conversions.Build(conversion, source, target)),
-            Expression.Assign(Expression.ArrayAccess(values, index), target),
+            // A value that failed its check is never written (commit refuses), but keep default, not the lossy result.
+            Expression.IfThen(ok, Expression.Assign(Expression.ArrayAccess(values, index), target)),
             ok);
         var convert = Expression.Lambda<Func<object, T[], int, bool>>(body, instance, values, index).Compile();
         return new PendingField<T>(newField, convert, oldField, null);

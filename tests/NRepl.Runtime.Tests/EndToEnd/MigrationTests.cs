@@ -80,6 +80,19 @@ public sealed class MigrationTests
                 return Repl.NoValue;
             }
 
+            public static int Calls;
+
+            public static object __Eval_StartFailingLoop()
+            {
+                Loop = Live.Every(TimeSpan.FromMilliseconds(1), () =>
+                {
+                    Calls++;
+                    if (Calls == 1) throw new InvalidOperationException("first tick failed");
+                    if (Calls == 2) Console.WriteLine("second tick ran");
+                });
+                return Repl.NoValue;
+            }
+
             public static object __Eval_Drop()
             {
                 Players.Clear();
@@ -302,15 +315,43 @@ public sealed class MigrationTests
 
         await _target.PrepareAsync(migration);
         // Everything the target wrote before its MigrationPrepared reply is in the sink now.
-        var ticksBeforeCommit = _target.Sink.Outputs.Count(o => o.EvalId == 900);
+        var oldTicksAtPrepare = OldTicks();
         await _target.CommitAsync(_target.World.Emit(World(PlayerV2).Replace(OldReport, NewReport), Edit.Update("Report"), Edit.Insert("__Eval_Grow")));
-        var ticksAtCommit = _target.Sink.Outputs.Count(o => o.EvalId == 900);
         var after = await _target.Sink.WaitForAsync<Output>(o => o.Text.StartsWith("tick new", StringComparison.Ordinal), deadline.Token);
 
         Assert.That(loop.Status, Is.EqualTo(EvalStatus.NoValue));
-        Assert.That(ticksAtCommit, Is.EqualTo(ticksBeforeCommit), "no iteration ran between prepare and commit");
+        // An iteration between prepare and commit would have printed the old report (the new one came with the commit).
+        Assert.That(OldTicks(), Is.EqualTo(oldTicksAtPrepare), "no iteration ran between prepare and commit");
         Assert.That(after.Text, Is.EqualTo("tick new sum=499500 mana=50000 lists=1000 kept=True\n"));
         Assert.That(after.EvalId, Is.EqualTo(900), "loop output stays with the eval that started it");
+    }
+
+    [Test]
+    public async Task Eval_StartedBetweenPrepareAndCommit_RunsAfterCommitOnNewCode()
+    {
+        await CreateAsync("__Eval_Create1000", "1000");
+        var (_, migration) = await InsertV2FieldsAsync();
+        await _target.PrepareAsync(migration);
+
+        var parked = _target.EvalAsync("__Eval_Report");
+        var delta2 = _target.World.Emit(World(PlayerV2).Replace(OldReport, NewReport), Edit.Update("Report"), Edit.Insert("__Eval_Grow"));
+        await _target.CommitAsync(delta2);
+        var report = await parked;
+
+        Assert.That(report.Value, Is.EqualTo("\"new sum=499500 mana=50000 lists=1000 kept=True\""));
+    }
+
+    [Test]
+    public async Task Every_ActionThrows_ErrorOnStartingEvalAndLoopContinues()
+    {
+        using var deadline = new CancellationTokenSource(TargetHarness.Deadline);
+
+        await _target.EvalAsync("__Eval_StartFailingLoop", evalId: 700);
+        var error = await _target.Sink.WaitForAsync<Output>(o => o.Stream == OutputStream.Err && o.EvalId == 700, deadline.Token);
+        var next = await _target.Sink.WaitForAsync<Output>(o => o.Text == "second tick ran\n", deadline.Token);
+
+        Assert.That(error.Text, Does.StartWith("Live.Every: the action threw System.InvalidOperationException: first tick failed"));
+        Assert.That(next.EvalId, Is.EqualTo(700));
     }
 
     [Test]
@@ -334,6 +375,8 @@ public sealed class MigrationTests
 
         Assert.That(error!.Message, Does.Contain("No migration is prepared"));
     }
+
+    private int OldTicks() => _target.Sink.Outputs.Count(o => o.EvalId == 900 && o.Text.StartsWith("tick old", StringComparison.Ordinal));
 
     private async Task CreateAsync(string eval, string expected)
     {
