@@ -23,8 +23,8 @@ internal abstract class PendingField
     /// <summary>Computes the value for each instance; failures go to <paramref name="problems"/>.</summary>
     public abstract void Compute(object[] instances, ProblemCollector problems);
 
-    /// <summary>Stores the computed values into the instances.</summary>
-    public abstract void Write(object[] instances);
+    /// <summary>Stores the computed values into instances <paramref name="start"/> (inclusive) to <paramref name="end"/> (exclusive).</summary>
+    public abstract void Write(object[] instances, int start, int end);
 
     /// <summary>Prepares the delegates for <paramref name="step"/>; throws <see cref="MigrationPlanException"/> when it does not fit the types.</summary>
     public static PendingField Create(FieldStep step, FieldInfo newField, FieldInfo? oldField, MethodInfo? initializer)
@@ -163,11 +163,17 @@ internal sealed class PendingField<T> : PendingField
         _values = values;
     }
 
-    public override void Write(object[] instances)
+    public override void Write(object[] instances, int start, int end)
     {
         var values = _values;
         var write = _write;
-        for (var i = 0; i < instances.Length; i++) write(instances[i], values[i]);
+        for (var i = start; i < end; i++)
+        {
+            // The field was added by the first delta and nothing has written it since (old code cannot name
+            // it), so it already reads default(T): skipping the write saves the side-storage allocation.
+            if (EqualityComparer<T>.Default.Equals(values[i], default!)) continue;
+            write(instances[i], values[i]);
+        }
     }
 
     /// <summary>"Hp = 3000000000": the old value that did not convert (only for the few samples).</summary>

@@ -100,7 +100,7 @@ public sealed class ConversionTests
         var problems = new ProblemCollector(0, typeof(Holder), Field(to), "FieldConversionError");
 
         pending.Compute([holder], problems);
-        pending.Write([holder]);
+        pending.Write([holder], 0, 1);
 
         Assert.That(problems.Count, Is.EqualTo(ok ? 0 : 1));
         Assert.That(Field(to).GetValue(holder), Is.EqualTo(expected));
