@@ -18,6 +18,10 @@ public static class InstanceRegistry
 {
     private static readonly ConcurrentDictionary<Type, TypeInstances> s_byType = new();
 
+    // Constructors run in loops of one type: remembering the last list per thread skips the dictionary lookup.
+    [ThreadStatic] private static Type? t_lastType;
+    [ThreadStatic] private static TypeInstances? t_lastInstances;
+
     /// <summary>
     /// Records <paramref name="instance"/> under its runtime type. Calling it again for the same
     /// object (a base and a derived constructor, or a <c>this(...)</c> chain, each register) is harmless:
@@ -29,7 +33,13 @@ public static class InstanceRegistry
     {
         if (instance is null) return;
         var type = instance.GetType();
-        if (!s_byType.TryGetValue(type, out var instances)) instances = s_byType.GetOrAdd(type, static _ => new TypeInstances());
+        var instances = t_lastInstances;
+        if (!ReferenceEquals(type, t_lastType) || instances is null)
+        {
+            instances = s_byType.GetOrAdd(type, static _ => new TypeInstances());
+            t_lastType = type;
+            t_lastInstances = instances;
+        }
         instances.Add(instance);
     }
 
@@ -41,16 +51,11 @@ public static class InstanceRegistry
     internal static List<object> LiveInstances(Type type, bool includeSubtypes)
     {
         var result = new List<object>();
-        var lists = 0;
         foreach (var (registered, instances) in s_byType)
         {
-            if (registered == type || (includeSubtypes && type.IsAssignableFrom(registered)))
-            {
-                instances.CollectLive(result);
-                lists++;
-            }
+            if (registered == type || (includeSubtypes && type.IsAssignableFrom(registered))) instances.CollectLive(result);
         }
-        return lists == 0 ? result : Deduplicate(result);
+        return result.Count <= 1 ? result : Deduplicate(result);
     }
 
     /// <summary>Number of handles held for <paramref name="type"/> exactly, dead ones included (tests).</summary>

@@ -109,6 +109,7 @@ public sealed class TargetSupervisor : IAsyncDisposable
     /// nothing stays prepared) and <see cref="MigrationPrepared.Problems"/> (values that failed; commit is then
     /// refused). After a reply without Error the target stays paused until <see cref="CommitMigrationAsync"/> or
     /// <see cref="AbortMigrationAsync"/>. Throws <see cref="TargetDiedException"/> if the target dies first.
+    /// Canceling <paramref name="ct"/> stops waiting only: the target may still prepare and pause, so abort afterwards.
     /// </summary>
     public async Task<MigrationPrepared> PrepareMigrationAsync(TypeMigration[] types, CancellationToken ct)
     {

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.ObjectModel;
 using System.Linq.Expressions;
 using System.Reflection;
@@ -14,8 +15,8 @@ internal static class DiscardedValues
     private static readonly IReadOnlyDictionary<string, object?> s_empty = ReadOnlyDictionary<string, object?>.Empty;
     private static readonly ConditionalWeakTable<object, IReadOnlyDictionary<string, object?>> s_bags = new();
 
-    /// <summary>Set once a bag was stored; until then a migration has no old bags to drop (1M lookups saved).</summary>
-    private static volatile bool s_anyStored;
+    /// <summary>Exact types that ever got a bag: a migration of other types has no old bags to drop (saves a table lookup per instance).</summary>
+    private static readonly ConcurrentDictionary<Type, byte> s_typesWithBags = new();
 
     public static IReadOnlyDictionary<string, object?> Of(object instance) =>
         s_bags.TryGetValue(instance, out var bag) ? bag : s_empty;
@@ -25,10 +26,10 @@ internal static class DiscardedValues
     {
         if (bag is null || bag.Count == 0)
         {
-            if (s_anyStored) s_bags.Remove(instance);
+            if (s_typesWithBags.ContainsKey(instance.GetType())) s_bags.Remove(instance);
             return;
         }
-        s_anyStored = true;
+        s_typesWithBags.TryAdd(instance.GetType(), 0);
         s_bags.AddOrUpdate(instance, bag);
     }
 }

@@ -168,7 +168,7 @@ internal sealed class MigrationExecutor
         {
             foreach (var instance in type.Instances)
             {
-                DiscardedValues.Replace(instance, bags.GetValueOrDefault(instance));
+                DiscardedValues.Replace(instance, bags.TryGetValue(instance, out var bag) ? bag.AsReadOnly() : null);
             }
         }
     }
@@ -246,7 +246,7 @@ internal sealed class MigrationExecutor
             Instances = [.. InstanceRegistry.LiveInstances(_type, includeSubtypes: true)];
             foreach (var (field, kind) in _pending)
             {
-                var collector = new ProblemCollector(_migration.TypeToken, _type, field.Field, kind);
+                var collector = new ProblemCollector(_migration.TypeToken, field.Field, kind);
                 field.Compute(Instances, collector);
                 if (collector.Count > 0) problems.Add(collector.ToProblem());
             }

@@ -193,7 +193,7 @@ internal sealed class PendingField<T> : PendingField
 }
 
 /// <summary>Failures of one new field of one migrated type: a count and a few samples.</summary>
-internal sealed class ProblemCollector(int typeToken, Type type, FieldInfo field, string kind)
+internal sealed class ProblemCollector(int typeToken, FieldInfo field, string kind)
 {
     /// <summary>Samples kept per problem; the count covers all failures.</summary>
     public const int MaxSamples = 5;
@@ -218,7 +218,4 @@ internal sealed class ProblemCollector(int typeToken, Type type, FieldInfo field
     }
 
     public MigrationProblem ToProblem() => new(typeToken, field.MetadataToken, field.Name, kind, _count, [.. _samples]);
-
-    /// <summary>The migrated type (for messages).</summary>
-    public Type Type => type;
 }

@@ -369,6 +369,21 @@ public sealed class MigrationTests
     }
 
     [Test]
+    public async Task Prepare_InitializerExitsProcess_ThrowsTargetDiedException()
+    {
+        await CreateAsync("__Eval_Create1000", "1000");
+        var exiting = PlayerV1.Replace("public int Hp = 100;", "public int Hp = 100;\npublic int Mana = 50;\nprivate static int __init_Mana() { Environment.Exit(3); return 50; }");
+        var delta1 = _target.World.Emit(World(exiting), Edit.Insert("Mana", "user.Player"), Edit.Insert("__init_Mana", "user.Player"));
+        await _target.ApplyAsync(delta1);
+        var migration = new TypeMigration(_target.World.TypeToken("user.Player"), 1, 2,
+            [new FieldStep(delta1.AddedFields["Mana"], FieldSource.Initializer, 0, delta1.AddedMethods["__init_Mana"], Conversion.Identity)], []);
+
+        var error = Assert.ThrowsAsync<TargetDiedException>(() => _target.PrepareAsync(migration));
+
+        Assert.That(error!.Exit.ExitCode, Is.EqualTo(3));
+    }
+
+    [Test]
     public void Commit_NothingPrepared_ThrowsTargetUpdateException()
     {
         var error = Assert.ThrowsAsync<TargetUpdateException>(() => _target.CommitAsync(null));

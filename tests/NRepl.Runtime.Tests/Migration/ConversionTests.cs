@@ -97,7 +97,7 @@ public sealed class ConversionTests
         var holder = new Holder();
         Field(from).SetValue(holder, value);
         var pending = PendingField.Create(new FieldStep(0, FieldSource.OldField, 0, 0, conversion), Field(to), Field(from), null);
-        var problems = new ProblemCollector(0, typeof(Holder), Field(to), "FieldConversionError");
+        var problems = new ProblemCollector(0, Field(to), "FieldConversionError");
 
         pending.Compute([holder], problems);
         pending.Write([holder], 0, 1);
@@ -111,7 +111,7 @@ public sealed class ConversionTests
     {
         var holders = new[] { new Holder { L = 1 }, new Holder { L = 70_000_000_000 } };
         var pending = PendingField.Create(new FieldStep(0, FieldSource.OldField, 0, 0, Conversion.NumericChecked), Field("I"), Field("L"), null);
-        var problems = new ProblemCollector(0x02000002, typeof(Holder), Field("I"), "FieldConversionError");
+        var problems = new ProblemCollector(0x02000002, Field("I"), "FieldConversionError");
 
         pending.Compute(holders, problems);
         var problem = problems.ToProblem();
