@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -65,15 +66,34 @@ public static class InstanceRegistry
     {
         // The same object is in the list twice only when its constructor chain registered it more than
         // once and another registration of its type came in between (the common case is dropped in Add).
-        // Rare, but migrating an object twice would run its initializers twice, so check exactly.
-        var seen = new HashSet<object>(instances.Count, ReferenceEqualityComparer.Instance);
+        // Rare, but migrating an object twice would run its initializers twice, so check exactly. A
+        // HashSet of a million objects costs ~150 ms (cache misses), so first a bitmap of identity hash
+        // codes finds the few objects that could be duplicates; only those go through the exact set.
+        var count = instances.Count;
+        var bits = (int)Math.Clamp(BitOperations.RoundUpToPowerOf2((uint)count * 64), 1u << 16, 1u << 26);
+        var seen = new ulong[bits / 64];
+        var hashes = new int[count];
+        HashSet<int>? clashing = null;
+        for (var i = 0; i < count; i++)
+        {
+            var hash = RuntimeHelpers.GetHashCode(instances[i]) & (bits - 1);
+            hashes[i] = hash;
+            ref var word = ref seen[hash >> 6];
+            var mask = 1UL << (hash & 63);
+            if ((word & mask) != 0) (clashing ??= []).Add(hash);
+            else word |= mask;
+        }
+        if (clashing is null) return instances;
+
+        var exact = new HashSet<object>(ReferenceEqualityComparer.Instance);
         var write = 0;
-        for (var read = 0; read < instances.Count; read++)
+        for (var read = 0; read < count; read++)
         {
             var instance = instances[read];
-            if (seen.Add(instance)) instances[write++] = instance;
+            if (clashing.Contains(hashes[read]) && !exact.Add(instance)) continue;
+            instances[write++] = instance;
         }
-        if (write < instances.Count) instances.RemoveRange(write, instances.Count - write);
+        if (write < count) instances.RemoveRange(write, count - write);
         return instances;
     }
 

@@ -14,6 +14,8 @@ public sealed class InstanceRegistryTests
 
     private class Concurrent { }
 
+    private class Many { }
+
     private class Animal { }
 
     private sealed class Dog : Animal { }
@@ -58,6 +60,27 @@ public sealed class InstanceRegistryTests
 
         Assert.That(live, Has.Count.EqualTo(2));
         Assert.That(live, Is.EquivalentTo(new object[] { a, b }));
+    }
+
+    [Test]
+    public void LiveInstances_ManyInstancesSomeRegisteredTwice_EachListedOnce()
+    {
+        var many = new Many[100_000];
+        for (var i = 0; i < many.Length; i++)
+        {
+            many[i] = new Many();
+            InstanceRegistry.Register(many[i]);
+        }
+        // Non-adjacent repeats, as a constructor chain interleaved with other registrations leaves them.
+        InstanceRegistry.Register(many[0]);
+        InstanceRegistry.Register(many[5_000]);
+        InstanceRegistry.Register(many[99_999]);
+
+        var live = InstanceRegistry.LiveInstances(typeof(Many), includeSubtypes: false);
+
+        Assert.That(live, Has.Count.EqualTo(many.Length));
+        Assert.That(live.ToHashSet(ReferenceEqualityComparer.Instance), Has.Count.EqualTo(many.Length));
+        GC.KeepAlive(many);
     }
 
     [Test]
