@@ -300,6 +300,9 @@ internal sealed class TargetProcess
             case DeltaApplied applied:
                 CompleteRequest(applied.RequestId, applied);
                 break;
+            case MigrationPrepared prepared:
+                CompleteRequest(prepared.RequestId, prepared);
+                break;
             case Log log:
                 _logger.Log(log.Severity switch
                 {

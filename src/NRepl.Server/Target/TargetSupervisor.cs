@@ -103,6 +103,42 @@ public sealed class TargetSupervisor : IAsyncDisposable
     }
 
     /// <summary>
+    /// Asks the target to prepare a live type migration: it pauses new evals and <c>Live.Every</c>
+    /// iterations at their boundaries, then computes and checks every new field value of every live
+    /// instance, writing nothing. Check <see cref="MigrationPrepared.Error"/> (the plan does not fit the world;
+    /// nothing stays prepared) and <see cref="MigrationPrepared.Problems"/> (values that failed; commit is then
+    /// refused). After a reply without Error the target stays paused until <see cref="CommitMigrationAsync"/> or
+    /// <see cref="AbortMigrationAsync"/>. Throws <see cref="TargetDiedException"/> if the target dies first.
+    /// Canceling <paramref name="ct"/> stops waiting only: the target may still prepare and pause, so abort afterwards.
+    /// </summary>
+    public async Task<MigrationPrepared> PrepareMigrationAsync(TypeMigration[] types, CancellationToken ct)
+    {
+        var id = Interlocked.Increment(ref _nextRequestId);
+        return (MigrationPrepared)await Current().RequestAsync(id, new PrepareMigration(id, types), ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Commits the prepared migration: the target writes the values into every instance, applies the
+    /// method-body delta (empty arrays: none), and resumes paused work. Throws <see cref="TargetUpdateException"/>
+    /// when the target refuses (nothing prepared, the prepare had problems, or the runtime refused the delta).
+    /// Canceling <paramref name="ct"/> stops waiting only.
+    /// </summary>
+    public async Task<DeltaApplied> CommitMigrationAsync(byte[] metadata, byte[] il, byte[] pdb, CancellationToken ct)
+    {
+        var id = Interlocked.Increment(ref _nextRequestId);
+        var reply = (DeltaApplied)await Current().RequestAsync(id, new CommitMigration(id, metadata, il, pdb), ct).ConfigureAwait(false);
+        if (reply.Error is not null) throw new TargetUpdateException(reply.Error);
+        return reply;
+    }
+
+    /// <summary>Drops the prepared migration (no instance was changed) and resumes paused work. Harmless when nothing is prepared.</summary>
+    public async Task AbortMigrationAsync(CancellationToken ct)
+    {
+        var id = Interlocked.Increment(ref _nextRequestId);
+        await Current().RequestAsync(id, new AbortMigration(id), ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
     /// Runs an eval and returns its completion. All of its Output and NeedInput received before the
     /// completion have been handed to the sink when this returns. Canceling <paramref name="ct"/> interrupts
     /// the eval; the result is then Interrupted (or InterruptedThreadAbandoned). Throws

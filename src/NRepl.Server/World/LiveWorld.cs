@@ -6,6 +6,7 @@ using NRepl.Server.Evaluation;
 using NRepl.Server.Logging;
 using NRepl.Server.Target;
 using NRepl.Server.World.Emit;
+using NRepl.Server.World.Migration;
 using NRepl.Server.World.Parsing;
 using NRepl.Server.World.Rendering;
 
@@ -227,12 +228,8 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
             {
                 case CompileResult.Failed failed:
                     return (new EvalOutcome.Failed(failed.ErrorText, failed.Kind, failed.Kind), null, null);
-                case CompileResult.Delta { Migration: { } stage }:
-                    // The target side of live migration lands separately; until then such a
-                    // redefinition is refused whole rather than applied without its instances.
-                    var types = string.Join(", ", stage.Plans.Select(p => p.DisplayName));
-                    return (new EvalOutcome.Failed($"Cannot apply live: redefining {types} changes the fields of live instances, and this server cannot migrate instances yet; the world is unchanged.",
-                        "LiveUpdateRefusedException", "LiveUpdateRefusedException"), null, null);
+                case CompileResult.Delta { Migration: { } stage } migrating:
+                    return await MigrateAsync(migrating, stage, request).ConfigureAwait(false);
                 case CompileResult.Delta delta:
                     try
                     {
@@ -257,6 +254,49 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
     }
 
     private Task<EvalCompleted> RunAsync(StartEval start, CancellationToken ct) => _target.RunEvalAsync(start, ct);
+
+    /// <summary>
+    /// A redefinition that changes the fields of live instances: apply the initializer helpers,
+    /// have the target compute and check every new value (nothing written), then either commit
+    /// (the redefinition's delta and the values) or abort (nothing changed). Caller holds the world lock.
+    /// </summary>
+    private async Task<(EvalOutcome? Outcome, int? Token, string? Summary)> MigrateAsync(CompileResult.Delta delta, MigrationStage stage, EvalRequest request)
+    {
+        try
+        {
+            await _target.ApplyDeltaAsync(stage.Metadata, stage.IL, stage.Pdb, Array.Empty<int>(), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (TargetUpdateException refused)
+        {
+            return (Refused("The runtime refused the update (the world is unchanged): " + refused.Message), null, null);
+        }
+
+        var prepared = await _target.PrepareMigrationAsync(stage.Migrations, CancellationToken.None).ConfigureAwait(false);
+        if (prepared.Error is not null || prepared.Problems.Length > 0)
+        {
+            await _target.AbortMigrationAsync(CancellationToken.None).ConfigureAwait(false);
+            _compiler.CommitAborted(stage);
+            return (Refused(MigrationReport.Aborted(stage, prepared)), null, null);
+        }
+
+        try
+        {
+            await _target.CommitMigrationAsync(delta.Metadata, delta.IL, delta.Pdb, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (TargetUpdateException refused)
+        {
+            // The delta was refused before any value was written: the world stays at the helpers' generation.
+            _compiler.CommitAborted(stage);
+            return (Refused("The runtime refused the redefinition (every instance is unchanged): " + refused.Message), null, null);
+        }
+        _compiler.Commit(delta);
+        foreach (var warning in stage.Plans.SelectMany(p => p.Warnings)) _output.Write(request.SessionId, request.EvalId, true, warning + "\n");
+        var report = MigrationReport.Committed(stage, prepared);
+        var summary = delta.DefinitionSummary is null ? report : delta.DefinitionSummary + "\n" + report;
+        return (null, delta.EvalMethodToken, summary);
+    }
+
+    private static EvalOutcome.Failed Refused(string text) => new(text, "LiveUpdateRefusedException", "LiveUpdateRefusedException");
 
     private static EvalOutcome ToOutcome(EvalCompleted completed, string? summary) => completed.Status switch
     {

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Reflection;
 using NRepl.Runtime.Contract;
 using NRepl.Runtime.Hosting;
+using NRepl.Runtime.Migration;
 using NRepl.Runtime.Printing;
 
 namespace NRepl.Runtime.Evaluation;
@@ -117,6 +118,10 @@ internal sealed class EvalRunner
     {
         try
         {
+            // An eval that arrives while a migration is between prepare and commit starts after it, on the
+            // new shape. The wait is on this eval's own thread (never the message loop, which must stay free
+            // to receive the commit) and an interrupt ends it.
+            MigrationGate.WaitWhileClosed();
             var result = method.Invoke(null, BindingFlags.DoNotWrapExceptions, binder: null, parameters: null, culture: null);
             if (method.ReturnType == typeof(void)) return Outcome.None;
             if (result is Task task && typeof(Task).IsAssignableFrom(method.ReturnType))

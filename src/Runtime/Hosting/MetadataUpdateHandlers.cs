@@ -12,6 +12,11 @@ internal sealed class MetadataUpdateHandlers
 {
     private const BindingFlags StaticAny = BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic;
 
+    /// <summary>CoreLib's reflection cache reset; internal to CoreLib, so found by name.</summary>
+    private static readonly MethodInfo? s_runtimeTypeClearCache = typeof(object).Assembly
+        .GetType("System.Reflection.Metadata.RuntimeTypeMetadataUpdateHandler")?
+        .GetMethod("ClearCache", StaticAny, [typeof(Type[])]);
+
     private readonly HashSet<Assembly> _scanned = [];
     private readonly List<(MethodInfo? ClearCache, MethodInfo? UpdateApplication)> _frameworkHandlers = [];
 
@@ -38,6 +43,17 @@ internal sealed class MetadataUpdateHandlers
         foreach (var (clearCache, _) in handlers) Call(clearCache, errors);
         foreach (var (_, update) in handlers) Call(update, errors);
         return errors;
+    }
+
+    /// <summary>
+    /// Only CoreLib's <c>RuntimeTypeMetadataUpdateHandler.ClearCache</c>, for all types: after it,
+    /// <c>GetFields</c> and token resolution see the members every delta added. Returns the failure, or null.
+    /// </summary>
+    public static string? ClearRuntimeTypeCache()
+    {
+        var errors = new List<string>();
+        Call(s_runtimeTypeClearCache, errors);
+        return errors.Count == 0 ? null : errors[0];
     }
 
     private void ScanNewAssemblies(Assembly world)

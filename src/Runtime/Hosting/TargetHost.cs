@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using NRepl.Runtime.Contract;
 using NRepl.Runtime.Evaluation;
 using NRepl.Runtime.IO;
+using NRepl.Runtime.Migration;
 
 namespace NRepl.Runtime.Hosting;
 
@@ -53,6 +54,7 @@ internal sealed class TargetHost
     private readonly WorldHost _world = new();
     private readonly EvalRunner _evals;
     private readonly ConsoleRouter _console;
+    private readonly MigrationExecutor _migrations;
 
     public TargetHost(Stream connection, TargetHostOptions options)
     {
@@ -60,6 +62,7 @@ internal sealed class TargetHost
         _writer = new FrameWriter(connection, "target writer");
         _evals = new EvalRunner(_world, Post, options.InterruptGrace);
         _console = new ConsoleRouter(Post);
+        _migrations = new MigrationExecutor(_world, Post, _console.FlushAmbient);
     }
 
     /// <summary>Runs until Shutdown or the server closes the connection. Returns the process exit code.</summary>
@@ -146,6 +149,17 @@ internal sealed class TargetHost
                 break;
             case ForgetSession forget:
                 SessionStore.Forget(forget.SessionId);
+                break;
+            // Migrations run here, on the message loop: messages are handled in order, so a commit can
+            // never overtake its prepare. Evals keep arriving and park at the migration gate meanwhile.
+            case PrepareMigration prepare:
+                _migrations.Prepare(prepare);
+                break;
+            case CommitMigration commit:
+                _migrations.Commit(commit);
+                break;
+            case AbortMigration abort:
+                _migrations.Abort(abort);
                 break;
             default:
                 Post(new Log(LogSeverity.Error, $"Unexpected message {message.Kind} from the server; ignored."));

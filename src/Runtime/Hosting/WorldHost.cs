@@ -82,6 +82,15 @@ internal sealed class WorldHost
         }
     }
 
+    /// <summary>
+    /// Makes reflection current for the world's types (the runtime keeps stale member lists after an
+    /// update until the cache is cleared). Returns the failure text, or null.
+    /// </summary>
+    public string? RefreshReflection()
+    {
+        lock (_gate) return MetadataUpdateHandlers.ClearRuntimeTypeCache();
+    }
+
     private static string? RunInitializer(Assembly world, int token)
     {
         MethodBase? method;

@@ -20,7 +20,11 @@ internal sealed record Edit(SemanticEditKind Kind, string TypeName, string Membe
 }
 
 /// <summary>An emitted delta and the tokens of the methods it added, by name.</summary>
-internal sealed record Delta(byte[] Metadata, byte[] IL, byte[] Pdb, IReadOnlyDictionary<string, int> AddedMethods);
+internal sealed record Delta(byte[] Metadata, byte[] IL, byte[] Pdb, IReadOnlyDictionary<string, int> AddedMethods)
+{
+    /// <summary>Tokens of the fields the delta added, by name.</summary>
+    public IReadOnlyDictionary<string, int> AddedFields { get; init; } = new Dictionary<string, int>();
+}
 
 /// <summary>
 /// A test-only world compiler: compiles one source file into an EnC-capable assembly (Debug, portable
@@ -107,6 +111,34 @@ internal sealed class EncWorld
         throw new ArgumentException($"No method {typeName}.{methodName} in the world.");
     }
 
+    /// <summary>Token of a type of the initial world, by metadata name (<c>user.Player</c>).</summary>
+    public int TypeToken(string typeName)
+    {
+        var reader = _generations[0];
+        foreach (var handle in reader.TypeDefinitions)
+        {
+            if (FullName(reader, reader.GetTypeDefinition(handle)) == typeName) return MetadataTokens.GetToken(handle);
+        }
+        throw new ArgumentException($"No type {typeName} in the world.");
+    }
+
+    /// <summary>Token of a field of the initial world.</summary>
+    public int FieldToken(string typeName, string fieldName)
+    {
+        var reader = _generations[0];
+        foreach (var handle in reader.FieldDefinitions)
+        {
+            var field = reader.GetFieldDefinition(handle);
+            if (reader.GetString(field.Name) == fieldName && FullName(reader, reader.GetTypeDefinition(field.GetDeclaringType())) == typeName)
+            {
+                return MetadataTokens.GetToken(handle);
+            }
+        }
+        throw new ArgumentException($"No field {typeName}.{fieldName} in the world.");
+    }
+
+    private static string FullName(MetadataReader reader, TypeDefinition type) => reader.GetString(type.Namespace) + "." + reader.GetString(type.Name);
+
     /// <summary>Replaces the world's source and emits a delta for <paramref name="edits"/>.</summary>
     public Delta Emit(string newSource, params Edit[] edits)
     {
@@ -132,15 +164,24 @@ internal sealed class EncWorld
         var updated = result.UpdatedMethods.Select(h => MetadataTokens.GetToken(h)).ToHashSet();
         var aggregator = new MetadataAggregator(_generations[0], _generations.Skip(1).ToList());
         var added = new Dictionary<string, int>();
+        var addedFields = new Dictionary<string, int>();
         foreach (var entry in reader.GetEditAndContinueMapEntries())
         {
+            if (entry.Kind == HandleKind.FieldDefinition)
+            {
+                // Field rows are only ever added (EnC cannot change a field), so each entry is a new field.
+                var localField = (FieldDefinitionHandle)aggregator.GetGenerationHandle(entry, out var fieldGeneration);
+                var fieldName = (StringHandle)aggregator.GetGenerationHandle(_generations[fieldGeneration].GetFieldDefinition(localField).Name, out var fieldNameGeneration);
+                addedFields[_generations[fieldNameGeneration].GetString(fieldName)] = MetadataTokens.GetToken(entry);
+                continue;
+            }
             if (entry.Kind != HandleKind.MethodDefinition || updated.Contains(MetadataTokens.GetToken(entry))) continue;
             var local = (MethodDefinitionHandle)aggregator.GetGenerationHandle(entry, out var generation);
             var definition = _generations[generation].GetMethodDefinition(local);
             var name = (StringHandle)aggregator.GetGenerationHandle(definition.Name, out var nameGeneration);
             added[_generations[nameGeneration].GetString(name)] = MetadataTokens.GetToken(entry);
         }
-        return new Delta(metadata, il.ToArray(), pdb.ToArray(), added);
+        return new Delta(metadata, il.ToArray(), pdb.ToArray(), added) { AddedFields = addedFields };
     }
 
     private static ISymbol Member(Compilation compilation, Edit edit)

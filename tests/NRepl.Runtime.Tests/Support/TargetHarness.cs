@@ -57,5 +57,24 @@ internal sealed class TargetHarness : IAsyncDisposable
         return await Supervisor.ApplyDeltaAsync(delta.Metadata, delta.IL, delta.Pdb, initializers, timeout.Token);
     }
 
+    public async Task<MigrationPrepared> PrepareAsync(params TypeMigration[] types)
+    {
+        using var timeout = new CancellationTokenSource(Deadline);
+        return await Supervisor.PrepareMigrationAsync(types, timeout.Token);
+    }
+
+    /// <summary>Commits the prepared migration with <paramref name="delta"/> (null: no method changes).</summary>
+    public async Task<DeltaApplied> CommitAsync(Delta? delta)
+    {
+        using var timeout = new CancellationTokenSource(Deadline);
+        return await Supervisor.CommitMigrationAsync(delta?.Metadata ?? [], delta?.IL ?? [], delta?.Pdb ?? [], timeout.Token);
+    }
+
+    public async Task AbortAsync()
+    {
+        using var timeout = new CancellationTokenSource(Deadline);
+        await Supervisor.AbortMigrationAsync(timeout.Token);
+    }
+
     public async ValueTask DisposeAsync() => await Supervisor.DisposeAsync();
 }

@@ -214,15 +214,68 @@ public sealed class LiveWorldTests
     }
 
     [Test]
-    public async Task Evaluate_InstanceFieldAdded_RefusedAndWorldUnchanged()
+    public async Task Evaluate_ClassRedefinedWithLiveInstances_InstancesMigratedInPlace()
     {
-        await Value("class Mob { public int Hp = 10; public int Twice() => Hp * 2; }");
-        await Value("var mob = new Mob();");
+        await Value("class Player { public string Name = \"anon\"; public int Hp = 100; }");
+        await Value("var players = Enumerable.Range(0, 1000).Select(i => new Player { Name = $\"p{i}\" }).ToList();");
+        await Value("var first = players[0];");
+        await Value("string Describe(Player p) => p.Name;");
+        await Value("var seenTags = new ManualResetEventSlim(); var watcher = Live.Every(TimeSpan.FromMilliseconds(2), () => { if (Describe(first).Contains(\"tags\")) seenTags.Set(); });");
 
-        var failed = await Eval("class Mob { public int Hp = 10; public int Mana = 5; public int Twice() => Hp * 200; }") as EvalOutcome.Failed;
+        var redefined = await Value("class Player { public string Name = \"anon\"; public long Hp = 100; public int Mana = 50; public List<string> Tags = new(); }");
+        await Value("string Describe(Player p) => $\"{p.Name} hp={p.Hp} mana={p.Mana} tags={p.Tags.Count}\";");
+
+        Assert.That(redefined, Does.Contain("Player: 1000 live instances migrated"));
+        Assert.That(await Value("ReferenceEquals(first, players[0])"), Is.EqualTo("true"), "same objects");
+        Assert.That(await Value("players.All(p => p.Hp == 100L) && players[0].Hp.GetType() == typeof(long)"), Is.EqualTo("true"), "Hp kept its value as a long");
+        Assert.That(await Value("players.All(p => p.Mana == 50)"), Is.EqualTo("true"), "the initializer ran for every instance");
+        Assert.That(await Value("players.Select(p => p.Tags).Distinct().Count()"), Is.EqualTo("1000"), "each instance has its own list");
+        Assert.That(await Value("players[3].Hp = 5_000_000_000; players[3].Hp"), Is.EqualTo("5000000000"), "new code uses the new field on old objects");
+        Assert.That(await Value("Describe(players[7])"), Is.EqualTo("\"p7 hp=100 mana=50 tags=0\""));
+        Assert.That(await Value("seenTags.Wait(10000)"), Is.EqualTo("true"), "the running loop sees the migrated object through the new code");
+        await Eval("watcher.Dispose();");
+    }
+
+    [Test]
+    public async Task Evaluate_NarrowingThatLosesData_AbortedAndEverythingUnchanged()
+    {
+        await Value("class Meter { public long Reading; public string Show() => $\"r={Reading}\"; }");
+        await Value("var meters = Enumerable.Range(0, 10).Select(i => new Meter { Reading = i }).ToList();");
+        await Eval("meters[4].Reading = 3_000_000_000;");
+
+        var failed = await Eval("class Meter { public int Reading; public string Show() => $\"R:{Reading}\"; }") as EvalOutcome.Failed;
 
         Assert.That(failed, Is.Not.Null);
-        Assert.That(failed!.ErrorText, Does.Contain("Mob").And.Contain("world is unchanged"));
+        Assert.That(failed!.ErrorText, Does.Contain("FieldConversionError Meter.Reading: 1 instance").And.Contain("3000000000").And.Contain("unchanged"));
+        Assert.That(await Value("meters[4].Show() + meters[5].Show()"), Is.EqualTo("\"r=3000000000r=5\""), "old data and old methods");
+
+        await Eval("meters[4].Reading = 4;");
+        Assert.That(await Value("class Meter { public int Reading; public string Show() => $\"R:{Reading}\"; }"), Does.Contain("10 live instances migrated"));
+        Assert.That(await Value("meters[4].Show() + meters[9].Show()"), Is.EqualTo("\"R:4R:9\""), "after fixing the data the same redefinition goes through");
+    }
+
+    [Test]
+    public async Task Evaluate_RemovedField_ValueKeptInDiscardedBag()
+    {
+        await Value("class Note { public string Text = \"\"; public int Priority; }");
+        await Value("var note = new Note { Text = \"hi\", Priority = 3 };");
+
+        await Value("class Note { public string Text = \"\"; }");
+
+        Assert.That(await Value("Live.Discarded(note)[\"Priority\"]"), Is.EqualTo("3"));
+        Assert.That(await Value("note.Text"), Is.EqualTo("\"hi\""));
+    }
+
+    [Test]
+    public async Task Evaluate_RecordFieldAdded_RefusedAndWorldUnchanged()
+    {
+        await Value("record Mob { public int Hp = 10; public int Twice() => Hp * 2; }");
+        await Value("var mob = new Mob();");
+
+        var failed = await Eval("record Mob { public int Hp = 10; public int Mana = 5; public int Twice() => Hp * 200; }") as EvalOutcome.Failed;
+
+        Assert.That(failed, Is.Not.Null);
+        Assert.That(failed!.ErrorText, Does.Contain("Mob.Mana").And.Contain("records are not tracked yet"));
         Assert.That(await Value("mob.Twice()"), Is.EqualTo("20"), "the refused redefinition changed nothing");
     }
 

@@ -1,0 +1,230 @@
+using System.Linq.Expressions;
+using System.Reflection;
+using System.Reflection.Emit;
+using NRepl.Runtime.Contract;
+using NRepl.Runtime.Evaluation;
+using NRepl.Runtime.Printing;
+
+namespace NRepl.Runtime.Migration;
+
+/// <summary>
+/// The values of one new field for every instance of a migrated type: computed (and checked) at
+/// prepare, kept in a typed array, written at commit once the redefinition's delta has added the
+/// field (<see cref="Bind"/>). The per-instance work runs through delegates
+/// compiled once per field (expression trees for reads and conversions, a DynamicMethod for the write),
+/// never through FieldInfo.GetValue/SetValue, which cost about 5x more per instance.
+/// </summary>
+internal abstract class PendingField
+{
+    protected PendingField(string name) => Name = name;
+
+    /// <summary>The new field's name.</summary>
+    public string Name { get; }
+
+    /// <summary>Compiles the writer for the new field, which exists once the commit's delta is applied.</summary>
+    public abstract void Bind(FieldInfo field);
+
+    /// <summary>Computes the value for each instance; failures go to <paramref name="problems"/>.</summary>
+    public abstract void Compute(object[] instances, ProblemCollector problems);
+
+    /// <summary>Stores the computed values into instances <paramref name="start"/> (inclusive) to <paramref name="end"/> (exclusive).</summary>
+    public abstract void Write(object[] instances, int start, int end);
+
+    /// <summary>Prepares the delegates for <paramref name="step"/>; throws <see cref="MigrationPlanException"/> when it does not fit the types.</summary>
+    public static PendingField Create(FieldStep step, Type type, FieldInfo? oldField, MethodInfo? initializer)
+    {
+        var name = step.NewField.Name;
+        if (type.IsPointer || type.IsByRefLike || type.IsFunctionPointer)
+        {
+            throw new MigrationPlanException($"field {name} of type {type} cannot be migrated");
+        }
+        var create = typeof(PendingField).GetMethod(nameof(CreateTyped), BindingFlags.NonPublic | BindingFlags.Static)!.MakeGenericMethod(type);
+        try
+        {
+            return (PendingField)create.Invoke(null, BindingFlags.DoNotWrapExceptions, binder: null, [step, name, oldField, initializer], culture: null)!;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            throw new MigrationPlanException($"cannot build the migration of field {name}: {e.Message}");
+        }
+    }
+
+    private static PendingField<T> CreateTyped<T>(FieldStep step, string name, FieldInfo? oldField, MethodInfo? initializer) =>
+        step.Source switch
+        {
+            FieldSource.OldField => PendingField<T>.FromOldField(name, oldField!, step.Conversion),
+            FieldSource.Initializer => PendingField<T>.FromInitializer(name, initializer!),
+            _ => throw new MigrationPlanException($"no pending values for source {step.Source}"),
+        };
+
+    /// <summary>Builds <c>(object o, T v) =&gt; ((Declaring)o).field = v</c>; IL, because expression trees refuse to assign readonly fields, which a migration must fill too.</summary>
+    protected static Action<object, T> Writer<T>(FieldInfo field)
+    {
+        var method = new DynamicMethod($"__migrate_set_{field.Name}", typeof(void), [typeof(object), typeof(T)], field.Module, skipVisibility: true);
+        var il = method.GetILGenerator();
+        il.Emit(OpCodes.Ldarg_0);
+        il.Emit(OpCodes.Castclass, field.DeclaringType!);
+        il.Emit(OpCodes.Ldarg_1);
+        il.Emit(OpCodes.Stfld, field);
+        il.Emit(OpCodes.Ret);
+        return method.CreateDelegate<Action<object, T>>();
+    }
+
+    /// <summary>Reads a field of an instance typed as object.</summary>
+    protected static Expression ReadField(ParameterExpression instance, FieldInfo field) =>
+        Expression.Field(Expression.Convert(instance, field.DeclaringType!), field);
+}
+
+/// <summary><see cref="PendingField"/> for a field of type <typeparamref name="T"/>.</summary>
+internal sealed class PendingField<T> : PendingField
+{
+    private Action<object, T>? _write;
+    private readonly Func<object, T[], int, bool>? _convert;
+    private readonly FieldInfo? _oldField;
+    private readonly Func<T>? _initializer;
+    private T[] _values = [];
+
+    private PendingField(string name, Func<object, T[], int, bool>? convert, FieldInfo? oldField, Func<T>? initializer) : base(name)
+    {
+        _convert = convert;
+        _oldField = oldField;
+        _initializer = initializer;
+    }
+
+    public override void Bind(FieldInfo field)
+    {
+        if (field.FieldType != typeof(T)) throw new MigrationPlanException($"field {field.Name} is {field.FieldType}, not {typeof(T)}");
+        _write = Writer<T>(field);
+    }
+
+    public static PendingField<T> FromOldField(string name, FieldInfo oldField, Conversion conversion)
+    {
+        // (object o, T[] values, int i) => { S s = ((D)o).old; T t; bool ok = convert(s, out t); if (ok) values[i] = t; return ok; }
+        var instance = Expression.Parameter(typeof(object), "instance");
+        var values = Expression.Parameter(typeof(T[]), "values");
+        var index = Expression.Parameter(typeof(int), "index");
+        var source = Expression.Variable(oldField.FieldType, "old");
+        var target = Expression.Variable(typeof(T), "value");
+        var ok = Expression.Variable(typeof(bool), "ok");
+        var body = Expression.Block(
+            typeof(bool),
+            [source, target, ok],
+            Expression.Assign(source, ReadField(instance, oldField)),
+            Expression.Assign(ok, Conversions.Build(conversion, source, target)),
+            // A value that failed its check is never written (commit refuses), but keep default, not the lossy result.
+            Expression.IfThen(ok, Expression.Assign(Expression.ArrayAccess(values, index), target)),
+            ok);
+        var convert = Expression.Lambda<Func<object, T[], int, bool>>(body, instance, values, index).Compile();
+        return new PendingField<T>(name, convert, oldField, null);
+    }
+
+    public static PendingField<T> FromInitializer(string name, MethodInfo initializer)
+    {
+        Func<T> create;
+        if (initializer.ReturnType == typeof(T))
+        {
+            create = initializer.CreateDelegate<Func<T>>();
+        }
+        else
+        {
+            // The helper may return a subtype (or an int for a long field); convert as C# would have.
+            create = Expression.Lambda<Func<T>>(Expression.Convert(Expression.Call(initializer), typeof(T))).Compile();
+        }
+        return new PendingField<T>(name, null, null, create);
+    }
+
+    public override void Compute(object[] instances, ProblemCollector problems)
+    {
+        var values = new T[instances.Length];
+        if (_convert is { } convert)
+        {
+            for (var i = 0; i < instances.Length; i++)
+            {
+                bool ok;
+                Exception? error = null;
+                try
+                {
+                    ok = convert(instances[i], values, i);
+                }
+                catch (Exception e)
+                {
+                    ok = false;
+                    error = e;
+                }
+                if (!ok) problems.Fail(i, instances[i], error, DescribeOldValue);
+            }
+        }
+        else
+        {
+            var initializer = _initializer!;
+            for (var i = 0; i < instances.Length; i++)
+            {
+                try
+                {
+                    values[i] = initializer();
+                }
+                catch (Exception e)
+                {
+                    problems.Fail(i, instances[i], ExceptionReport.Unwrap(e), null);
+                }
+            }
+        }
+        _values = values;
+    }
+
+    public override void Write(object[] instances, int start, int end)
+    {
+        var values = _values;
+        var write = _write ?? throw new InvalidOperationException($"Field {Name} was not bound to the new field before writing.");
+        for (var i = start; i < end; i++)
+        {
+            // The field was added by the commit's delta a moment ago and no code has run since (work is
+            // paused), so it reads default(T): skipping the write saves the side-storage allocation.
+            if (EqualityComparer<T>.Default.Equals(values[i], default!)) continue;
+            write(instances[i], values[i]);
+        }
+    }
+
+    /// <summary>"Hp = 3000000000": the old value that did not convert (only for the few samples).</summary>
+    private string DescribeOldValue(object instance)
+    {
+        object? value;
+        try
+        {
+            value = _oldField!.GetValue(instance);
+        }
+        catch (Exception e)
+        {
+            return $"{_oldField!.Name} = <unreadable: {e.Message}>";
+        }
+        return $"{_oldField.Name} = {ValuePrinter.Print(value, ProblemCollector.SamplePrint).Text}";
+    }
+}
+
+/// <summary>Failures of one new field of one migrated type: a count and a few samples.</summary>
+internal sealed class ProblemCollector(string typeName, string fieldName, string kind)
+{
+    /// <summary>Samples kept per problem; the count covers all failures.</summary>
+    public const int MaxSamples = 5;
+
+    /// <summary>Short, one-line renderings for samples.</summary>
+    public static readonly PrintSettings SamplePrint = new(0, 5, 2, 120);
+
+    private readonly List<string> _samples = [];
+    private int _count;
+
+    public int Count => _count;
+
+    /// <summary>Counts a failing instance; the first few become samples like <c>Player#3 Hp = 70000</c>.</summary>
+    public void Fail(int index, object instance, Exception? error, Func<object, string>? describeValue)
+    {
+        _count++;
+        if (_samples.Count >= MaxSamples) return;
+        var sample = $"{TypeNames.Of(instance.GetType())}#{index}";
+        if (describeValue is not null) sample += " " + describeValue(instance);
+        if (error is not null) sample += $": {error.GetType().FullName}: {error.Message}";
+        _samples.Add(sample);
+    }
+
+    public MigrationProblem ToProblem() => new(typeName, fieldName, kind, _count, [.. _samples]);
+}
