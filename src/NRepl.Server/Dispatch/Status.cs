@@ -9,6 +9,9 @@ internal static class Status
 {
     public const string Done = "done";
     public const string Error = "error";
+
+    /// <summary>live/restart named a condition that is not pending (answered, aborted, or never raised).</summary>
+    public const string UnknownCondition = "unknown-condition";
     public const string UnknownOp = "unknown-op";
     public const string UnknownSession = "unknown-session";
     public const string NoCode = "no-code";

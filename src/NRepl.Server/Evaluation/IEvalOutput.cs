@@ -12,4 +12,10 @@ public interface ISessionOutput
 
     /// <summary>The eval is blocked on stdin: send status exactly <c>["need-input"]</c>.</summary>
     void NeedInput(string sessionId, string evalId);
+
+    /// <summary>
+    /// A condition the eval waits on (research/migration.md §7.9): one message with the structured
+    /// keys (<c>condition</c>, <c>restarts</c>, <c>condition-id</c>, <c>level</c>) for clients that show buttons.
+    /// </summary>
+    void Condition(string sessionId, string evalId, IReadOnlyDictionary<string, object?> fields);
 }

@@ -23,4 +23,10 @@ public interface ILiveEvaluator
 
     /// <summary>The session was closed: forget its values and pending input.</summary>
     void ForgetSession(string sessionId);
+
+    /// <summary>
+    /// Answers a pending condition by restart name or index (and a value for restarts that take one).
+    /// Returns null when accepted, else why not (unknown or stale condition id, unknown restart).
+    /// </summary>
+    string? InvokeRestart(string conditionId, string restart, string? value);
 }

@@ -33,6 +33,7 @@ internal static class ServerServiceCollectionExtensions
         services.AddOpHandler<LoadFileOp>();
         services.AddOpHandler<InterruptOp>();
         services.AddOpHandler<StdinOp>();
+        services.AddOpHandler<LiveRestartOp>();
         services.AddSingleton<OpDispatcher>();
 
         services.AddSingleton<ConnectionManager>();

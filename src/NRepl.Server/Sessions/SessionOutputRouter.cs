@@ -35,7 +35,13 @@ internal sealed class SessionOutputRouter : ISessionOutput
         // Alone in its message: Calva compares status == 'need-input', which only holds for a one-element list.
         Send(sessionId, evalId, "status", new[] { Status.NeedInput });
 
-    private void Send(string sessionId, string evalId, string key, object value)
+    public void Condition(string sessionId, string evalId, IReadOnlyDictionary<string, object?> fields) =>
+        Send(sessionId, evalId, fields);
+
+    private void Send(string sessionId, string evalId, string key, object value) =>
+        Send(sessionId, evalId, new Dictionary<string, object?> { [key] = value });
+
+    private void Send(string sessionId, string evalId, IReadOnlyDictionary<string, object?> fields)
     {
         var connection = _sessions.FindForOutput(sessionId)?.Connection;
         if (connection is null)
@@ -44,7 +50,7 @@ internal sealed class SessionOutputRouter : ISessionOutput
             return;
         }
 
-        var message = new Dictionary<string, object?> { ["session"] = sessionId, [key] = value };
+        var message = new Dictionary<string, object?>(fields) { ["session"] = sessionId };
         if (evalId.Length > 0)
         {
             message["id"] = evalId;

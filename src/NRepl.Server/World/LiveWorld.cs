@@ -35,6 +35,9 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
     private readonly ConcurrentQueue<long> _routeOrder = new();
     private readonly ConcurrentDictionary<string, RunningEval> _running = new(StringComparer.Ordinal);
 
+    // Conditions evals wait on, by id and by session (stdin of that session answers them).
+    private readonly ConcurrentDictionary<string, MigrationCondition> _conditions = new(StringComparer.Ordinal);
+
     private Task? _ready;
     private long _nextEvalId;
     private volatile bool _targetLost;
@@ -111,6 +114,10 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
 
     public void Interrupt(string sessionId, string evalId)
     {
+        foreach (var condition in _conditions.Values.Where(c => c.SessionId == sessionId && (evalId.Length == 0 || c.EvalId == evalId)))
+        {
+            condition.Cancel(); // interrupt = abort-redefinition
+        }
         if (_running.TryGetValue(sessionId, out var running) && (evalId.Length == 0 || running.NReplId == evalId))
         {
             try
@@ -124,7 +131,26 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
         }
     }
 
-    public void Stdin(string sessionId, string text) => _target.SendStdin(sessionId, text, eof: text.Length == 0);
+    public void Stdin(string sessionId, string text)
+    {
+        if (_conditions.Values.FirstOrDefault(c => c.SessionId == sessionId) is { } condition)
+        {
+            // An answer to the condition the session's eval waits on, not input for user code.
+            if (!condition.TryChoose(text.Trim()))
+            {
+                _output.Write(sessionId, condition.EvalId, true, $"Not a restart: \"{text.Trim()}\". Answer with a number from 0 to {condition.Restarts.Count - 1}.\n");
+                _output.NeedInput(sessionId, condition.EvalId);
+            }
+            return;
+        }
+        _target.SendStdin(sessionId, text, eof: text.Length == 0);
+    }
+
+    public string? InvokeRestart(string conditionId, string restart, string? value)
+    {
+        if (!_conditions.TryGetValue(conditionId, out var condition)) return $"condition {conditionId} is not pending (it was answered, aborted, or never raised)";
+        return condition.TryChoose(restart) ? null : $"{restart} is not a restart of condition {conditionId} (restarts: {string.Join(", ", condition.Restarts.Select(r => r.Name))})";
+    }
 
     public void ForgetSession(string sessionId) => _target.ForgetSession(sessionId);
 
@@ -229,7 +255,7 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
                 case CompileResult.Failed failed:
                     return (new EvalOutcome.Failed(failed.ErrorText, failed.Kind, failed.Kind), null, null);
                 case CompileResult.Delta { Migration: { } stage } migrating:
-                    return await MigrateAsync(migrating, stage, request).ConfigureAwait(false);
+                    return await MigrateAsync(migrating, stage, request, ct).ConfigureAwait(false);
                 case CompileResult.Delta delta:
                     try
                     {
@@ -260,7 +286,7 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
     /// have the target compute and check every new value (nothing written), then either commit
     /// (the redefinition's delta and the values) or abort (nothing changed). Caller holds the world lock.
     /// </summary>
-    private async Task<(EvalOutcome? Outcome, int? Token, string? Summary)> MigrateAsync(CompileResult.Delta delta, MigrationStage stage, EvalRequest request)
+    private async Task<(EvalOutcome? Outcome, int? Token, string? Summary)> MigrateAsync(CompileResult.Delta delta, MigrationStage stage, EvalRequest request, CancellationToken ct)
     {
         try
         {
@@ -271,12 +297,23 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
             return (Refused("The runtime refused the update (the world is unchanged): " + refused.Message), null, null);
         }
 
-        var prepared = await _target.PrepareMigrationAsync(stage.Migrations, CancellationToken.None).ConfigureAwait(false);
-        if (prepared.Error is not null || prepared.Problems.Length > 0)
+        var migrations = stage.Migrations;
+        MigrationPrepared prepared;
+        while (true)
         {
-            await _target.AbortMigrationAsync(CancellationToken.None).ConfigureAwait(false);
-            _compiler.CommitAborted(stage);
-            return (Refused(MigrationReport.Aborted(stage, prepared)), null, null);
+            prepared = await _target.PrepareMigrationAsync(migrations, CancellationToken.None).ConfigureAwait(false);
+            if (prepared.Error is null && prepared.Problems.Length == 0) break;
+            var choice = prepared.Error is null && !request.IsLoadFile
+                ? await AskAsync(request, stage, prepared, ct).ConfigureAwait(false)
+                : MigrationCondition.Abort; // no one to ask (load-file): the documented default
+            if (choice == MigrationCondition.Abort)
+            {
+                await _target.AbortMigrationAsync(CancellationToken.None).ConfigureAwait(false);
+                _compiler.CommitAborted(stage);
+                return (Refused(MigrationReport.Aborted(stage, prepared)), null, null);
+            }
+            var defaulted = choice == MigrationCondition.AcceptWithDefaults ? prepared.Problems : prepared.Problems.Take(1);
+            migrations = WithDefaults(migrations, defaulted);
         }
 
         try
@@ -297,6 +334,40 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
     }
 
     private static EvalOutcome.Failed Refused(string text) => new(text, "LiveUpdateRefusedException", "LiveUpdateRefusedException");
+
+    /// <summary>Raises a condition for the first problem on the eval and waits for the user's restart.</summary>
+    private async Task<string> AskAsync(EvalRequest request, MigrationStage stage, MigrationPrepared prepared, CancellationToken ct)
+    {
+        var problem = prepared.Problems[0];
+        var index = Array.FindIndex(stage.Migrations, m => m.TypeName == problem.TypeName);
+        var condition = new MigrationCondition(request.SessionId, request.EvalId, 1, problem,
+            stage.Plans.FirstOrDefault(p => p.TypeName == problem.TypeName), index >= 0 && index < prepared.InstanceCounts.Length ? prepared.InstanceCounts[index] : 0);
+        _conditions[condition.Id] = condition;
+        try
+        {
+            _output.Write(request.SessionId, request.EvalId, true, condition.Text());
+            _output.Condition(request.SessionId, request.EvalId, condition.Fields());
+            _output.NeedInput(request.SessionId, request.EvalId);
+            return await condition.Choice.WaitAsync(ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return MigrationCondition.Abort; // the eval was interrupted or its client went away
+        }
+        finally
+        {
+            _conditions.TryRemove(condition.Id, out _);
+        }
+    }
+
+    private static TypeMigration[] WithDefaults(TypeMigration[] migrations, IEnumerable<MigrationProblem> problems)
+    {
+        var failing = problems.Select(p => (p.TypeName, p.FieldName)).ToHashSet();
+        return migrations.Select(m => m with
+        {
+            Steps = m.Steps.Select(s => failing.Contains((m.TypeName, s.NewField.Name)) ? s with { OnFailure = FailurePolicy.UseDefault } : s).ToArray(),
+        }).ToArray();
+    }
 
     private static EvalOutcome ToOutcome(EvalCompleted completed, string? summary) => completed.Status switch
     {

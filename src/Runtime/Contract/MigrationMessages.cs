@@ -47,6 +47,15 @@ public enum Conversion : byte
     EnumByName = 10,
 }
 
+/// <summary>What happens to an instance whose new value cannot be computed (a tier-2 check fails, the initializer throws).</summary>
+public enum FailurePolicy : byte
+{
+    /// <summary>Report it as a problem; the migration cannot commit.</summary>
+    Problem = 1,
+    /// <summary>The user chose use-default: the new field keeps default(T) on those instances.</summary>
+    UseDefault = 2,
+}
+
 /// <summary>A field of a world type, by name and by its type as <c>System.Type.ToString()</c> spells it.</summary>
 public sealed record FieldRef(string Name, string TypeName)
 {
@@ -58,18 +67,20 @@ public sealed record FieldRef(string Name, string TypeName)
 /// One new instance field and how to fill it on every live instance. <see cref="OldField"/> is set
 /// for <see cref="FieldSource.OldField"/>; <see cref="InitializerMethodToken"/> (a static,
 /// parameterless method returning the field's type) for <see cref="FieldSource.Initializer"/>.
+/// <see cref="OnFailure"/>: what a restart chose for the instances whose value cannot be computed.
 /// </summary>
-public sealed record FieldStep(FieldRef NewField, FieldSource Source, FieldRef? OldField, int InitializerMethodToken, Conversion Conversion)
+public sealed record FieldStep(FieldRef NewField, FieldSource Source, FieldRef? OldField, int InitializerMethodToken, Conversion Conversion,
+    FailurePolicy OnFailure = FailurePolicy.Problem)
 {
     internal void Write(BinaryWriter w)
     {
         NewField.Write(w); w.Write((byte)Source);
         w.Write(OldField is not null); OldField?.Write(w);
-        w.Write(InitializerMethodToken); w.Write((byte)Conversion);
+        w.Write(InitializerMethodToken); w.Write((byte)Conversion); w.Write((byte)OnFailure);
     }
 
     internal static FieldStep Read(BinaryReader r) =>
-        new(FieldRef.Read(r), (FieldSource)r.ReadByte(), r.ReadBoolean() ? FieldRef.Read(r) : null, r.ReadInt32(), (Conversion)r.ReadByte());
+        new(FieldRef.Read(r), (FieldSource)r.ReadByte(), r.ReadBoolean() ? FieldRef.Read(r) : null, r.ReadInt32(), (Conversion)r.ReadByte(), (FailurePolicy)r.ReadByte());
 }
 
 /// <summary>

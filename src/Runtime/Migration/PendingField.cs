@@ -49,13 +49,20 @@ internal abstract class PendingField
         }
     }
 
-    private static PendingField<T> CreateTyped<T>(FieldStep step, string name, FieldInfo? oldField, MethodInfo? initializer) =>
-        step.Source switch
+    private static PendingField<T> CreateTyped<T>(FieldStep step, string name, FieldInfo? oldField, MethodInfo? initializer)
+    {
+        var pending = step.Source switch
         {
             FieldSource.OldField => PendingField<T>.FromOldField(name, oldField!, step.Conversion),
             FieldSource.Initializer => PendingField<T>.FromInitializer(name, initializer!),
             _ => throw new MigrationPlanException($"no pending values for source {step.Source}"),
         };
+        pending.OnFailure = step.OnFailure;
+        return pending;
+    }
+
+    /// <summary>The restart the user chose for instances whose value cannot be computed.</summary>
+    public FailurePolicy OnFailure { get; private set; } = FailurePolicy.Problem;
 
     /// <summary>Builds <c>(object o, T v) =&gt; ((Declaring)o).field = v</c>; IL, because expression trees refuse to assign readonly fields, which a migration must fill too.</summary>
     protected static Action<object, T> Writer<T>(FieldInfo field)
@@ -151,7 +158,9 @@ internal sealed class PendingField<T> : PendingField
                     ok = false;
                     error = e;
                 }
-                if (!ok) problems.Fail(i, instances[i], error, DescribeOldValue);
+                if (ok) continue;
+                if (OnFailure == FailurePolicy.UseDefault) values[i] = default!;
+                else problems.Fail(i, instances[i], error, DescribeOldValue);
             }
         }
         else
@@ -165,7 +174,8 @@ internal sealed class PendingField<T> : PendingField
                 }
                 catch (Exception e)
                 {
-                    problems.Fail(i, instances[i], ExceptionReport.Unwrap(e), null);
+                    if (OnFailure == FailurePolicy.UseDefault) values[i] = default!;
+                    else problems.Fail(i, instances[i], ExceptionReport.Unwrap(e), null);
                 }
             }
         }

@@ -68,6 +68,18 @@ internal sealed class FakeEvaluator : ILiveEvaluator
 
     public void Stdin(string sessionId, string text) => StdinReceived.Enqueue((sessionId, text));
 
+    /// <summary>Restarts invoked through the live/restart op: (condition id, restart, value).</summary>
+    public ConcurrentQueue<(string ConditionId, string Restart, string? Value)> Restarts { get; } = new();
+
+    /// <summary>What InvokeRestart answers: null accepts, a text refuses.</summary>
+    public Func<string, string?> RestartAnswer { get; set; } = _ => null;
+
+    public string? InvokeRestart(string conditionId, string restart, string? value)
+    {
+        Restarts.Enqueue((conditionId, restart, value));
+        return RestartAnswer(conditionId);
+    }
+
     public void ForgetSession(string sessionId)
     {
         Forgotten.Enqueue(sessionId);

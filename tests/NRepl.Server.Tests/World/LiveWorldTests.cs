@@ -181,7 +181,7 @@ public sealed class LiveWorldTests
     {
         var evalTask = _world.EvaluateAsync(Request("Console.ReadLine()", session: "stdin-1"), Deadline());
 
-        var need = await _output.NextNeedInputAsync(Deadline());
+        var need = await _output.NextNeedInputAsync("stdin-1", Deadline());
         Assert.That(need.Session, Is.EqualTo("stdin-1"));
         _world.Stdin("stdin-1", "typed line\n");
 
@@ -237,21 +237,65 @@ public sealed class LiveWorldTests
     }
 
     [Test]
-    public async Task Evaluate_NarrowingThatLosesData_AbortedAndEverythingUnchanged()
+    public async Task Evaluate_NarrowingThatLosesData_RaisesConditionAndAbortLeavesEverythingUnchanged()
     {
         await Value("class Meter { public long Reading; public string Show() => $\"r={Reading}\"; }");
         await Value("var meters = Enumerable.Range(0, 10).Select(i => new Meter { Reading = i }).ToList();");
         await Eval("meters[4].Reading = 3_000_000_000;");
 
-        var failed = await Eval("class Meter { public int Reading; public string Show() => $\"R:{Reading}\"; }") as EvalOutcome.Failed;
+        var request = Request("class Meter { public int Reading; public string Show() => $\"R:{Reading}\"; }", session: "cond-1");
+        var redefining = _world.EvaluateAsync(request, Deadline());
+        var condition = await _output.NextConditionAsync("cond-1", Deadline());
+        var need = await _output.NextNeedInputAsync("cond-1", Deadline());
+        _world.Stdin("cond-1", "7\n");
+        await _output.NextNeedInputAsync("cond-1", Deadline()); // an answer that is not a restart asks again
+        _world.Stdin("cond-1", "2\n");
+        var failed = await redefining as EvalOutcome.Failed;
 
+        Assert.That(need.EvalId, Is.EqualTo(request.EvalId));
+        var described = (IReadOnlyDictionary<string, object?>)condition["condition"]!;
+        Assert.That((described["type"], described["class"], described["field"], described["failing"], described["instances"]),
+            Is.EqualTo(("FieldConversionError", "Meter", "Reading", 1L, 10L)));
+        var restarts = ((IEnumerable<object?>)condition["restarts"]!).Cast<IReadOnlyDictionary<string, object?>>().Select(r => r["name"]).ToList();
+        Assert.That(restarts, Is.EqualTo(new[] { "use-default", "accept-with-defaults", "abort-redefinition" }));
+        Assert.That(condition["level"], Is.EqualTo(1L));
+        Assert.That(_output.ErrOf(request.EvalId), Does.Contain("Meter#4 Reading = 3000000000").And.Contain("2: [abort-redefinition] *").And.Contain("Not a restart"));
         Assert.That(failed, Is.Not.Null);
-        Assert.That(failed!.ErrorText, Does.Contain("FieldConversionError Meter.Reading: 1 instance").And.Contain("3000000000").And.Contain("unchanged"));
+        Assert.That(failed!.ErrorText, Does.Contain("aborted").And.Contain("unchanged"));
         Assert.That(await Value("meters[4].Show() + meters[5].Show()"), Is.EqualTo("\"r=3000000000r=5\""), "old data and old methods");
+    }
 
-        await Eval("meters[4].Reading = 4;");
-        Assert.That(await Value("class Meter { public int Reading; public string Show() => $\"R:{Reading}\"; }"), Does.Contain("10 live instances migrated"));
-        Assert.That(await Value("meters[4].Show() + meters[9].Show()"), Is.EqualTo("\"R:4R:9\""), "after fixing the data the same redefinition goes through");
+    [Test]
+    public async Task Evaluate_ConditionAnsweredWithUseDefault_MigratesWithDefaultForTheFailingInstances()
+    {
+        await Value("class Gauge { public long Level; }");
+        await Value("var gauges = Enumerable.Range(0, 5).Select(i => new Gauge { Level = i * 10 }).ToList();");
+        await Eval("gauges[2].Level = long.MaxValue;");
+
+        var request = Request("class Gauge { public int Level; }", session: "cond-2");
+        var redefining = _world.EvaluateAsync(request, Deadline());
+        var condition = await _output.NextConditionAsync("cond-2", Deadline());
+        Assert.That(_world.InvokeRestart("not-a-condition", "use-default", null), Does.Contain("not pending"));
+        Assert.That(_world.InvokeRestart((string)condition["condition-id"]!, "use-default", null), Is.Null);
+        var outcome = await redefining;
+
+        Assert.That(outcome, Is.TypeOf<EvalOutcome.Value>(), outcome.ToString());
+        Assert.That(((EvalOutcome.Value)outcome).Printed, Does.Contain("5 live instances migrated"));
+        Assert.That(await Value("string.Join(\",\", gauges.Select(g => g.Level))"), Is.EqualTo("\"0,10,0,30,40\""));
+        Assert.That(_world.InvokeRestart((string)condition["condition-id"]!, "use-default", null), Does.Contain("not pending"), "a stale condition id is refused");
+    }
+
+    [Test]
+    public async Task LoadFile_MigrationProblem_NoOneToAskSoTheDefaultAbortApplies()
+    {
+        await Value("class Cell { public long V; }");
+        await Value("var cell = new Cell { V = long.MinValue };");
+
+        var outcome = await _world.EvaluateAsync(Request("class Cell { public int V; }", file: "/src/cell.cs", loadFile: true), Deadline());
+
+        Assert.That(outcome, Is.TypeOf<EvalOutcome.Failed>());
+        Assert.That(((EvalOutcome.Failed)outcome).ErrorText, Does.Contain("FieldConversionError Cell.V"));
+        Assert.That(await Value("cell.V"), Is.EqualTo("-9223372036854775808"));
     }
 
     [Test]

@@ -26,9 +26,31 @@ internal sealed class RecordingSessionOutput : ISessionOutput
 
     public void NeedInput(string sessionId, string evalId) => _needInput.Writer.TryWrite((sessionId, evalId));
 
+    private readonly Channel<(string Session, IReadOnlyDictionary<string, object?> Fields)> _conditions = Channel.CreateUnbounded<(string, IReadOnlyDictionary<string, object?>)>();
+
+    public void Condition(string sessionId, string evalId, IReadOnlyDictionary<string, object?> fields) => _conditions.Writer.TryWrite((sessionId, fields));
+
+    /// <summary>The next condition raised on <paramref name="session"/>.</summary>
+    public async Task<IReadOnlyDictionary<string, object?>> NextConditionAsync(string session, CancellationToken ct)
+    {
+        while (true)
+        {
+            var next = await _conditions.Reader.ReadAsync(ct);
+            if (next.Session == session) return next.Fields;
+        }
+    }
+
     public string OutOf(string evalId) => string.Concat(_writes.Where(w => w.EvalId == evalId && !w.IsError).Select(w => w.Text));
 
     public string ErrOf(string evalId) => string.Concat(_writes.Where(w => w.EvalId == evalId && w.IsError).Select(w => w.Text));
 
-    public async Task<(string Session, string EvalId)> NextNeedInputAsync(CancellationToken ct) => await _needInput.Reader.ReadAsync(ct);
+    /// <summary>The next need-input of <paramref name="session"/> (those of other sessions are skipped).</summary>
+    public async Task<(string Session, string EvalId)> NextNeedInputAsync(string session, CancellationToken ct)
+    {
+        while (true)
+        {
+            var next = await _needInput.Reader.ReadAsync(ct);
+            if (next.Session == session) return next;
+        }
+    }
 }
