@@ -69,6 +69,10 @@ public sealed class ClojureClientTests
             Assert.That(facts["stdin-value"], Is.EqualTo("\"\\\"from clojure\\\"\""));
             Assert.That(facts["interrupted"], Is.EqualTo("(\"done\" \"interrupted\")"));
             Assert.That(facts["after-interrupt"], Is.EqualTo("\"48\""));
+            Assert.That(facts["condition-err"], Is.EqualTo("true"), "the condition is reported as err text");
+            Assert.That(facts["condition-restart"], Is.EqualTo("true"), "with numbered restarts");
+            Assert.That(facts["migrated"], Is.EqualTo("\"class Probe\\nProbe: 2 live instances migrated\""));
+            Assert.That(facts["probe-values"], Is.EqualTo("\"\\\"1,0\\\"\""), "use-default gave the value that did not fit its default");
         });
     }
 

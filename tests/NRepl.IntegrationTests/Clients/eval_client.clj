@@ -71,6 +71,19 @@
                                  (t/send conn {:op "interrupt" :session s1 :interrupt-id id :id (next-id)}))))]
         (line "interrupted" (sort (:status (last r)))))
       (line "after-interrupt" (value-of (ev s1 "Ggg(0)")))
+      ;; a live migration that needs a decision: the condition arrives as err + need-input, answered on stdin
+      (ev s1 "class Probe { public long Big; }")
+      (ev s1 "var probes = new List<Probe> { new Probe { Big = 1 }, new Probe { Big = 5_000_000_000 } };")
+      (let [errs (atom [])
+            r (request conn {:op "eval" :session s1 :code "class Probe { public int Big; }"}
+                       (fn [m]
+                         (when (:err m) (swap! errs conj (:err m)))
+                         (when (= ["need-input"] (:status m))
+                           (t/send conn {:op "stdin" :session s1 :stdin "0\n" :id (next-id)}))))]
+        (line "condition-err" (boolean (some #(re-find #"FieldConversionError: Probe.Big" %) @errs)))
+        (line "condition-restart" (boolean (some #(re-find #"0: \[use-default\]" %) @errs)))
+        (line "migrated" (value-of r)))
+      (line "probe-values" (value-of (ev s1 "probes[0].Big + \",\" + probes[1].Big")))
       (line "end" true))))
 
 (shutdown-agents)
