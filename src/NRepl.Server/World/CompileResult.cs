@@ -44,3 +44,6 @@ internal sealed record MigrationStage(
     IReadOnlyList<TypeMigrationPlan> Plans,
     NRepl.Runtime.Contract.TypeMigration[] Migrations,
     WorldSnapshot Snapshot);
+
+/// <summary>A value the user gave a migration restart: a C# expression, or the new field's own initializer.</summary>
+internal sealed record RestartValue(string Expression, bool UseInitializer);

@@ -136,9 +136,9 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
         if (_conditions.Values.FirstOrDefault(c => c.SessionId == sessionId) is { } condition)
         {
             // An answer to the condition the session's eval waits on, not input for user code.
-            if (!condition.TryChoose(text.Trim()))
+            if (!condition.TryChoose(text))
             {
-                _output.Write(sessionId, condition.EvalId, true, $"Not a restart: \"{text.Trim()}\". Answer with a number from 0 to {condition.Restarts.Count - 1}.\n");
+                _output.Write(sessionId, condition.EvalId, true, $"Not a restart: \"{text.Trim()}\". Answer with a number from 0 to {condition.Restarts.Count - 1}, and an expression after the number for a restart that takes one.\n");
                 _output.NeedInput(sessionId, condition.EvalId);
             }
             return;
@@ -149,7 +149,7 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
     public string? InvokeRestart(string conditionId, string restart, string? value)
     {
         if (!_conditions.TryGetValue(conditionId, out var condition)) return $"condition {conditionId} is not pending (it was answered, aborted, or never raised)";
-        return condition.TryChoose(restart) ? null : $"{restart} is not a restart of condition {conditionId} (restarts: {string.Join(", ", condition.Restarts.Select(r => r.Name))})";
+        return condition.TryChoose(restart, value) ? null : $"{restart} is not a restart of condition {conditionId}, or it needs a value (restarts: {string.Join(", ", condition.Restarts.Select(r => r.Name + (r.TakesValue ? " <value>" : "")))})";
     }
 
     public void ForgetSession(string sessionId) => _target.ForgetSession(sessionId);
@@ -255,7 +255,7 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
                 case CompileResult.Failed failed:
                     return (new EvalOutcome.Failed(failed.ErrorText, failed.Kind, failed.Kind), null, null);
                 case CompileResult.Delta { Migration: { } stage } migrating:
-                    return await MigrateAsync(migrating, stage, request, ct).ConfigureAwait(false);
+                    return await MigrateAsync(migrating, stage, parsed, request, ct).ConfigureAwait(false);
                 case CompileResult.Delta delta:
                     try
                     {
@@ -286,7 +286,7 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
     /// have the target compute and check every new value (nothing written), then either commit
     /// (the redefinition's delta and the values) or abort (nothing changed). Caller holds the world lock.
     /// </summary>
-    private async Task<(EvalOutcome? Outcome, int? Token, string? Summary)> MigrateAsync(CompileResult.Delta delta, MigrationStage stage, EvalRequest request, CancellationToken ct)
+    private async Task<(EvalOutcome? Outcome, int? Token, string? Summary)> MigrateAsync(CompileResult.Delta delta, MigrationStage stage, ParsedSubmission parsed, EvalRequest request, CancellationToken ct)
     {
         try
         {
@@ -297,23 +297,52 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
             return (Refused("The runtime refused the update (the world is unchanged): " + refused.Message), null, null);
         }
 
-        var migrations = stage.Migrations;
+        var defaults = new HashSet<(string Type, string Field)>();
+        var values = new Dictionary<(string Type, string Field), RestartValue>();
         MigrationPrepared prepared;
         while (true)
         {
-            prepared = await _target.PrepareMigrationAsync(migrations, CancellationToken.None).ConfigureAwait(false);
+            prepared = await _target.PrepareMigrationAsync(WithDefaults(stage.Migrations, defaults), CancellationToken.None).ConfigureAwait(false);
             if (prepared.Error is null && prepared.Problems.Length == 0) break;
+            var problem = prepared.Problems.FirstOrDefault();
+            var key = problem is null ? default : (problem.TypeName, problem.FieldName);
             var choice = prepared.Error is null && !request.IsLoadFile
-                ? await AskAsync(request, stage, prepared, ct).ConfigureAwait(false)
-                : MigrationCondition.Abort; // no one to ask (load-file): the documented default
-            if (choice == MigrationCondition.Abort)
+                ? await AskAsync(request, stage, prepared, level: values.ContainsKey(key) ? 2 : 1, ct).ConfigureAwait(false)
+                : new RestartChoice(MigrationCondition.Abort, null); // no one to ask (load-file): the documented default
+            switch (choice.Name)
             {
-                await _target.AbortMigrationAsync(CancellationToken.None).ConfigureAwait(false);
-                _compiler.CommitAborted(stage);
-                return (Refused(MigrationReport.Aborted(stage, prepared)), null, null);
+                case MigrationCondition.UseDefault:
+                    defaults.Add(key);
+                    values.Remove(key);
+                    continue;
+                case MigrationCondition.AcceptWithDefaults:
+                    foreach (var failing in prepared.Problems) { defaults.Add((failing.TypeName, failing.FieldName)); values.Remove((failing.TypeName, failing.FieldName)); }
+                    continue;
+                case MigrationCondition.UseValueForAll or MigrationCondition.UseInitializer:
+                    defaults.Remove(key);
+                    values[key] = new RestartValue(choice.Value ?? "", choice.Name == MigrationCondition.UseInitializer);
+                    // The value is code: a new helpers generation carries it, and the main delta is planned again on top.
+                    await _target.AbortMigrationAsync(CancellationToken.None).ConfigureAwait(false);
+                    _compiler.CommitAborted(stage);
+                    var recompiled = _compiler.Compile(parsed, request.IsLoadFile ? request.FilePath ?? "(load-file)" : null, request.SessionId, values);
+                    if (recompiled is CompileResult.Failed failed)
+                    {
+                        _output.Write(request.SessionId, request.EvalId, true, failed.ErrorText + "\n");
+                        values.Remove(key);
+                        recompiled = _compiler.Compile(parsed, request.IsLoadFile ? request.FilePath ?? "(load-file)" : null, request.SessionId, values);
+                    }
+                    if (recompiled is not CompileResult.Delta { Migration: { } nextStage } next)
+                    {
+                        return (Refused("The redefinition no longer compiles as a migration: " + (recompiled as CompileResult.Failed)?.ErrorText), null, null);
+                    }
+                    await _target.ApplyDeltaAsync(nextStage.Metadata, nextStage.IL, nextStage.Pdb, Array.Empty<int>(), CancellationToken.None).ConfigureAwait(false);
+                    (delta, stage) = (next, nextStage);
+                    continue;
+                default:
+                    await _target.AbortMigrationAsync(CancellationToken.None).ConfigureAwait(false);
+                    _compiler.CommitAborted(stage);
+                    return (Refused(MigrationReport.Aborted(stage, prepared)), null, null);
             }
-            var defaulted = choice == MigrationCondition.AcceptWithDefaults ? prepared.Problems : prepared.Problems.Take(1);
-            migrations = WithDefaults(migrations, defaulted);
         }
 
         try
@@ -336,11 +365,11 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
     private static EvalOutcome.Failed Refused(string text) => new(text, "LiveUpdateRefusedException", "LiveUpdateRefusedException");
 
     /// <summary>Raises a condition for the first problem on the eval and waits for the user's restart.</summary>
-    private async Task<string> AskAsync(EvalRequest request, MigrationStage stage, MigrationPrepared prepared, CancellationToken ct)
+    private async Task<RestartChoice> AskAsync(EvalRequest request, MigrationStage stage, MigrationPrepared prepared, int level, CancellationToken ct)
     {
         var problem = prepared.Problems[0];
         var index = Array.FindIndex(stage.Migrations, m => m.TypeName == problem.TypeName);
-        var condition = new MigrationCondition(request.SessionId, request.EvalId, 1, problem,
+        var condition = new MigrationCondition(request.SessionId, request.EvalId, level, problem,
             stage.Plans.FirstOrDefault(p => p.TypeName == problem.TypeName), index >= 0 && index < prepared.InstanceCounts.Length ? prepared.InstanceCounts[index] : 0);
         _conditions[condition.Id] = condition;
         try
@@ -352,7 +381,7 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
         }
         catch (OperationCanceledException)
         {
-            return MigrationCondition.Abort; // the eval was interrupted or its client went away
+            return new RestartChoice(MigrationCondition.Abort, null); // the eval was interrupted or its client went away
         }
         finally
         {
@@ -360,9 +389,9 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
         }
     }
 
-    private static TypeMigration[] WithDefaults(TypeMigration[] migrations, IEnumerable<MigrationProblem> problems)
+    private static TypeMigration[] WithDefaults(TypeMigration[] migrations, IReadOnlySet<(string Type, string Field)> failing)
     {
-        var failing = problems.Select(p => (p.TypeName, p.FieldName)).ToHashSet();
+        if (failing.Count == 0) return migrations;
         return migrations.Select(m => m with
         {
             Steps = m.Steps.Select(s => failing.Contains((m.TypeName, s.NewField.Name)) ? s with { OnFailure = FailurePolicy.UseDefault } : s).ToArray(),

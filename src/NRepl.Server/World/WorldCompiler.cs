@@ -99,10 +99,13 @@ internal sealed class WorldCompiler
         BaselineTrimmer.Release(superseded);
     }
 
-    public CompileResult Compile(ParsedSubmission submission, string? loadedFrom, string sessionId)
+    /// <param name="restartValues">Values the user gave migration restarts (use-value-for-all, use-initializer),
+    /// by type and field: compiled into the helpers generation and applied to the instances whose value failed.</param>
+    public CompileResult Compile(ParsedSubmission submission, string? loadedFrom, string sessionId,
+        IReadOnlyDictionary<(string Type, string Field), RestartValue>? restartValues = null)
     {
         var world = Current;
-        var session = new SubmissionCompilation(this, world, submission, loadedFrom, sessionId);
+        var session = new SubmissionCompilation(this, world, submission, loadedFrom, sessionId, restartValues);
         return session.Run();
     }
 
@@ -135,6 +138,7 @@ internal sealed class WorldCompiler
         private readonly ParsedSubmission _submission;
         private readonly string? _loadedFrom;
         private readonly string _sessionId;
+        private readonly IReadOnlyDictionary<(string Type, string Field), RestartValue> _restartValues;
 
         private readonly ImmutableDictionary<string, DefinitionEntry>.Builder _definitions;
         private readonly ImmutableDictionary<string, ImmutableList<UsingDefinition>>.Builder _usings;
@@ -144,8 +148,10 @@ internal sealed class WorldCompiler
         private readonly List<SyntaxTree> _newHolders = new();
         private readonly List<(Definition Definition, VariableDeclaratorSyntax Declarator)> _inferredState = new();
 
-        public SubmissionCompilation(WorldCompiler compiler, WorldSnapshot world, ParsedSubmission submission, string? loadedFrom, string sessionId)
+        public SubmissionCompilation(WorldCompiler compiler, WorldSnapshot world, ParsedSubmission submission, string? loadedFrom, string sessionId,
+            IReadOnlyDictionary<(string Type, string Field), RestartValue>? restartValues)
         {
+            _restartValues = restartValues ?? new Dictionary<(string Type, string Field), RestartValue>();
             _compiler = compiler;
             _world = world;
             _submission = submission;
@@ -484,18 +490,36 @@ internal sealed class WorldCompiler
         private (MigrationStage? Stage, List<string>? Errors) PrepareMigrationStage(IReadOnlyList<TypeMigrationPlan> plans, int generation)
         {
             var helperNames = new Dictionary<FieldMigrationStep, string>();
+            var fallbackNames = new Dictionary<FieldMigrationStep, string>();
             var text = new System.Text.StringBuilder();
             var serial = Interlocked.Increment(ref _compiler._evalSerial);
             foreach (var group in plans.GroupBy(p => Namespace(p.TypeName)))
             {
                 var helpers = new System.Text.StringBuilder();
-                foreach (var step in group.SelectMany(p => p.Steps).Where(s => s.Initializer is not null))
+                foreach (var plan in group)
                 {
-                    var name = $"__Migrate_{serial}_{helperNames.Count}";
-                    helperNames[step] = name;
-                    var (type, value) = step.Initializer!.Value;
-                    helpers.Append("\n#line hidden\ninternal static ").Append(Mapped(type))
-                        .Append($"\n#line hidden\n {name}() => ").Append(Mapped(value)).Append("\n#line hidden\n;\n");
+                    foreach (var step in plan.Steps)
+                    {
+                        if (step.Source == FieldSource.Initializer && step.Initializer is { } initializer)
+                        {
+                            var name = $"__Migrate_{serial}_{helperNames.Count}";
+                            helperNames[step] = name;
+                            helpers.Append("\n#line hidden\ninternal static ").Append(Mapped(initializer.Type))
+                                .Append($"\n#line hidden\n {name}() => ").Append(Mapped(initializer.Value)).Append("\n#line hidden\n;\n");
+                        }
+                        if (_restartValues.TryGetValue((plan.TypeName, step.Field), out var restart))
+                        {
+                            // The user's value for the instances whose own value failed: `self` is the
+                            // instance, `old` its old value (null for a new field).
+                            var name = $"__Restart_{serial}_{fallbackNames.Count}";
+                            fallbackNames[step] = name;
+                            var value = restart.UseInitializer && step.Initializer is { } init
+                                ? Mapped(init.Value)
+                                : "\n#line 1 \"(restart value)\"\n" + restart.Expression;
+                            helpers.Append($"\n#line hidden\ninternal static {step.FieldTypeCSharp} {name}(global::{plan.TypeName.Replace('+', '.')} self, {step.OldFieldTypeCSharp ?? "object?"} old) => ")
+                                .Append(value).Append("\n#line hidden\n;\n");
+                        }
+                    }
                 }
                 if (helpers.Length == 0) continue;
                 text.Append($"namespace {group.Key}\n{{\n");
@@ -512,7 +536,7 @@ internal sealed class WorldCompiler
             var errors = Errors(compilation, new[] { helperTree });
             if (errors.Count > 0)
             {
-                return (null, errors.Select(e => "The initializer of a new field cannot run for the live instances: " + e).ToList());
+                return (null, errors.Select(e => "A value for the live instances (a new field's initializer, or a restart's value) does not compile: " + e).ToList());
             }
 
             var model = compilation.GetSemanticModel(helperTree);
@@ -528,14 +552,16 @@ internal sealed class WorldCompiler
                 return (null, emitted.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).Select(DiagnosticText.Format).Distinct().ToList());
             }
             var metadataBytes = metadata.ToArray();
-            var (tokens, heap) = DeltaInspector.FindMethods(metadataBytes, world.StringHeapSize, helperNames.Values.ToList());
+            var (tokens, heap) = DeltaInspector.FindMethods(metadataBytes, world.StringHeapSize, helperNames.Values.Concat(fallbackNames.Values).ToList());
             var migrations = plans.Select(p => new TypeMigration(
                 p.TypeName, 0, 1,
                 p.Steps.Select(s => new FieldStep(
                     new FieldRef(s.Field, s.FieldType), s.Source,
                     s.OldField is null ? null : new FieldRef(s.OldField, s.OldFieldType!),
                     helperNames.TryGetValue(s, out var helper) ? tokens[helper] : 0,
-                    s.Conversion)).ToArray(),
+                    s.Conversion,
+                    fallbackNames.ContainsKey(s) ? FailurePolicy.Fallback : FailurePolicy.Problem,
+                    fallbackNames.TryGetValue(s, out var fallback) ? tokens[fallback] : 0)).ToArray(),
                 p.Discarded.Select(d => new FieldRef(d.Field, d.FieldType)).ToArray())).ToArray();
             var snapshot = world with { Compilation = compilation, EvalTree = helperTree, Baseline = emitted.Baseline!, StringHeapSize = heap, Generation = generation };
             return (new MigrationStage(metadataBytes, il.ToArray(), pdb.ToArray(), plans, migrations, snapshot), null);

@@ -54,6 +54,11 @@ public enum FailurePolicy : byte
     Problem = 1,
     /// <summary>The user chose use-default: the new field keeps default(T) on those instances.</summary>
     UseDefault = 2,
+    /// <summary>
+    /// The user supplied a value (use-value-for-all, use-initializer): the static method
+    /// <see cref="FieldStep.FallbackMethodToken"/>(instance, old value) computes it for those instances.
+    /// </summary>
+    Fallback = 3,
 }
 
 /// <summary>A field of a world type, by name and by its type as <c>System.Type.ToString()</c> spells it.</summary>
@@ -70,17 +75,17 @@ public sealed record FieldRef(string Name, string TypeName)
 /// <see cref="OnFailure"/>: what a restart chose for the instances whose value cannot be computed.
 /// </summary>
 public sealed record FieldStep(FieldRef NewField, FieldSource Source, FieldRef? OldField, int InitializerMethodToken, Conversion Conversion,
-    FailurePolicy OnFailure = FailurePolicy.Problem)
+    FailurePolicy OnFailure = FailurePolicy.Problem, int FallbackMethodToken = 0)
 {
     internal void Write(BinaryWriter w)
     {
         NewField.Write(w); w.Write((byte)Source);
         w.Write(OldField is not null); OldField?.Write(w);
-        w.Write(InitializerMethodToken); w.Write((byte)Conversion); w.Write((byte)OnFailure);
+        w.Write(InitializerMethodToken); w.Write((byte)Conversion); w.Write((byte)OnFailure); w.Write(FallbackMethodToken);
     }
 
     internal static FieldStep Read(BinaryReader r) =>
-        new(FieldRef.Read(r), (FieldSource)r.ReadByte(), r.ReadBoolean() ? FieldRef.Read(r) : null, r.ReadInt32(), (Conversion)r.ReadByte(), (FailurePolicy)r.ReadByte());
+        new(FieldRef.Read(r), (FieldSource)r.ReadByte(), r.ReadBoolean() ? FieldRef.Read(r) : null, r.ReadInt32(), (Conversion)r.ReadByte(), (FailurePolicy)r.ReadByte(), r.ReadInt32());
 }
 
 /// <summary>

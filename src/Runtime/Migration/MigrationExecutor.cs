@@ -216,7 +216,7 @@ internal sealed class MigrationExecutor
                         var old = InstanceField(type, step.OldField ?? throw new MigrationPlanException($"step for {step.NewField.Name} names no old field"), "old field");
                         var target = TypeNameResolver.Resolve(step.NewField.TypeName, world)
                             ?? throw new MigrationPlanException($"type {step.NewField.TypeName} of new field {step.NewField.Name} is not loaded");
-                        pending.Add((PendingField.Create(step, target, old, null), step.NewField, "FieldConversionError"));
+                        pending.Add((PendingField.Create(step, target, old, null, Fallback(world, step)), step.NewField, "FieldConversionError"));
                         break;
                     case FieldSource.Initializer:
                         var initializer = ResolveMethod(world.ManifestModule, step.InitializerMethodToken);
@@ -225,7 +225,7 @@ internal sealed class MigrationExecutor
                             throw new MigrationPlanException($"initializer 0x{step.InitializerMethodToken:X8} of {step.NewField.Name} is not a static parameterless method returning a value");
                         }
                         // The helper is declared with the field's own type, so its return type is the field's.
-                        pending.Add((PendingField.Create(step, initializer.ReturnType, null, initializer), step.NewField, "InitializerFailed"));
+                        pending.Add((PendingField.Create(step, initializer.ReturnType, null, initializer, Fallback(world, step)), step.NewField, "InitializerFailed"));
                         break;
                     case FieldSource.Default:
                         // A field the delta adds reads default(T) on every existing object: nothing to write.
@@ -239,6 +239,9 @@ internal sealed class MigrationExecutor
                 .ToArray();
             return new PreparedType(migration, type, pending, discarded);
         }
+
+        private static MethodInfo? Fallback(Assembly world, FieldStep step) =>
+            step.OnFailure == FailurePolicy.Fallback ? ResolveMethod(world.ManifestModule, step.FallbackMethodToken) : null;
 
         /// <summary>After the commit's delta: points each pending value at its new field.</summary>
         public void BindNewFields()

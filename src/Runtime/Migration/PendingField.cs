@@ -31,7 +31,7 @@ internal abstract class PendingField
     public abstract void Write(object[] instances, int start, int end);
 
     /// <summary>Prepares the delegates for <paramref name="step"/>; throws <see cref="MigrationPlanException"/> when it does not fit the types.</summary>
-    public static PendingField Create(FieldStep step, Type type, FieldInfo? oldField, MethodInfo? initializer)
+    public static PendingField Create(FieldStep step, Type type, FieldInfo? oldField, MethodInfo? initializer, MethodInfo? fallback = null)
     {
         var name = step.NewField.Name;
         if (type.IsPointer || type.IsByRefLike || type.IsFunctionPointer)
@@ -41,7 +41,7 @@ internal abstract class PendingField
         var create = typeof(PendingField).GetMethod(nameof(CreateTyped), BindingFlags.NonPublic | BindingFlags.Static)!.MakeGenericMethod(type);
         try
         {
-            return (PendingField)create.Invoke(null, BindingFlags.DoNotWrapExceptions, binder: null, [step, name, oldField, initializer], culture: null)!;
+            return (PendingField)create.Invoke(null, BindingFlags.DoNotWrapExceptions, binder: null, [step, name, oldField, initializer, fallback], culture: null)!;
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException)
         {
@@ -49,7 +49,7 @@ internal abstract class PendingField
         }
     }
 
-    private static PendingField<T> CreateTyped<T>(FieldStep step, string name, FieldInfo? oldField, MethodInfo? initializer)
+    private static PendingField<T> CreateTyped<T>(FieldStep step, string name, FieldInfo? oldField, MethodInfo? initializer, MethodInfo? fallback)
     {
         var pending = step.Source switch
         {
@@ -58,8 +58,15 @@ internal abstract class PendingField
             _ => throw new MigrationPlanException($"no pending values for source {step.Source}"),
         };
         pending.OnFailure = step.OnFailure;
+        if (step.OnFailure == FailurePolicy.Fallback)
+        {
+            pending.SetFallback(fallback ?? throw new MigrationPlanException($"field {name}: the use-value restart names no method"));
+        }
         return pending;
     }
+
+    /// <summary>The user's value for a failing instance: <c>(instance, old value) =&gt; helper((Self)instance, (Old)old)</c>.</summary>
+    protected abstract void SetFallback(MethodInfo helper);
 
     /// <summary>The restart the user chose for instances whose value cannot be computed.</summary>
     public FailurePolicy OnFailure { get; private set; } = FailurePolicy.Problem;
@@ -86,6 +93,7 @@ internal abstract class PendingField
 internal sealed class PendingField<T> : PendingField
 {
     private Action<object, T>? _write;
+    private Func<object, object?, T>? _fallback;
     private readonly Func<object, T[], int, bool>? _convert;
     private readonly FieldInfo? _oldField;
     private readonly Func<T>? _initializer;
@@ -96,6 +104,44 @@ internal sealed class PendingField<T> : PendingField
         _convert = convert;
         _oldField = oldField;
         _initializer = initializer;
+    }
+
+    protected override void SetFallback(MethodInfo helper)
+    {
+        var parameters = helper.GetParameters();
+        if (!helper.IsStatic || parameters.Length != 2) throw new MigrationPlanException($"use-value helper {helper.Name} must be static (self, old)");
+        var self = Expression.Parameter(typeof(object), "self");
+        var old = Expression.Parameter(typeof(object), "old");
+        var call = Expression.Call(helper,
+            Expression.Convert(self, parameters[0].ParameterType),
+            Expression.Convert(old, parameters[1].ParameterType));
+        _fallback = Expression.Lambda<Func<object, object?, T>>(Expression.Convert(call, typeof(T)), self, old).Compile();
+    }
+
+    /// <summary>A failing instance: the restart's policy decides; true when it produced a value.</summary>
+    private bool Recover(object instance, T[] values, int index, ProblemCollector problems, Exception? error, Func<object, string>? describe)
+    {
+        switch (OnFailure)
+        {
+            case FailurePolicy.UseDefault:
+                values[index] = default!;
+                return true;
+            case FailurePolicy.Fallback when _fallback is { } fallback:
+                try
+                {
+                    values[index] = fallback(instance, _oldField?.GetValue(instance));
+                    return true;
+                }
+                catch (Exception e)
+                {
+                    // The user's value failed for this instance: a condition raised while running a restart.
+                    problems.Fail(index, instance, ExceptionReport.Unwrap(e), describe);
+                    return false;
+                }
+            default:
+                problems.Fail(index, instance, error, describe);
+                return false;
+        }
     }
 
     public override void Bind(FieldInfo field)
@@ -158,9 +204,7 @@ internal sealed class PendingField<T> : PendingField
                     ok = false;
                     error = e;
                 }
-                if (ok) continue;
-                if (OnFailure == FailurePolicy.UseDefault) values[i] = default!;
-                else problems.Fail(i, instances[i], error, DescribeOldValue);
+                if (!ok) Recover(instances[i], values, i, problems, error, DescribeOldValue);
             }
         }
         else
@@ -174,8 +218,7 @@ internal sealed class PendingField<T> : PendingField
                 }
                 catch (Exception e)
                 {
-                    if (OnFailure == FailurePolicy.UseDefault) values[i] = default!;
-                    else problems.Fail(i, instances[i], ExceptionReport.Unwrap(e), null);
+                    Recover(instances[i], values, i, problems, ExceptionReport.Unwrap(e), null);
                 }
             }
         }

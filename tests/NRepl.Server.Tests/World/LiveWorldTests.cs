@@ -249,7 +249,7 @@ public sealed class LiveWorldTests
         var need = await _output.NextNeedInputAsync("cond-1", Deadline());
         _world.Stdin("cond-1", "7\n");
         await _output.NextNeedInputAsync("cond-1", Deadline()); // an answer that is not a restart asks again
-        _world.Stdin("cond-1", "2\n");
+        _world.Stdin("cond-1", "3\n");
         var failed = await redefining as EvalOutcome.Failed;
 
         Assert.That(need.EvalId, Is.EqualTo(request.EvalId));
@@ -257,9 +257,9 @@ public sealed class LiveWorldTests
         Assert.That((described["type"], described["class"], described["field"], described["failing"], described["instances"]),
             Is.EqualTo(("FieldConversionError", "Meter", "Reading", 1L, 10L)));
         var restarts = ((IEnumerable<object?>)condition["restarts"]!).Cast<IReadOnlyDictionary<string, object?>>().Select(r => r["name"]).ToList();
-        Assert.That(restarts, Is.EqualTo(new[] { "use-default", "accept-with-defaults", "abort-redefinition" }));
+        Assert.That(restarts, Is.EqualTo(new[] { "use-value-for-all", "use-default", "accept-with-defaults", "abort-redefinition" }));
         Assert.That(condition["level"], Is.EqualTo(1L));
-        Assert.That(_output.ErrOf(request.EvalId), Does.Contain("Meter#4 Reading = 3000000000").And.Contain("2: [abort-redefinition] *").And.Contain("Not a restart"));
+        Assert.That(_output.ErrOf(request.EvalId), Does.Contain("Meter#4 Reading = 3000000000").And.Contain("3: [abort-redefinition] *").And.Contain("Not a restart"));
         Assert.That(failed, Is.Not.Null);
         Assert.That(failed!.ErrorText, Does.Contain("aborted").And.Contain("unchanged"));
         Assert.That(await Value("meters[4].Show() + meters[5].Show()"), Is.EqualTo("\"r=3000000000r=5\""), "old data and old methods");
@@ -283,6 +283,40 @@ public sealed class LiveWorldTests
         Assert.That(((EvalOutcome.Value)outcome).Printed, Does.Contain("5 live instances migrated"));
         Assert.That(await Value("string.Join(\",\", gauges.Select(g => g.Level))"), Is.EqualTo("\"0,10,0,30,40\""));
         Assert.That(_world.InvokeRestart((string)condition["condition-id"]!, "use-default", null), Does.Contain("not pending"), "a stale condition id is refused");
+    }
+
+    [Test]
+    public async Task Evaluate_ConditionAnsweredWithAnExpression_ItGivesTheFailingInstancesTheirValue()
+    {
+        await Value("class Tank { public long Litres; }");
+        await Value("var tanks = new List<Tank> { new Tank { Litres = 7 }, new Tank { Litres = 9_000_000_000_000 }, new Tank { Litres = -1 } };");
+
+        var redefining = _world.EvaluateAsync(Request("class Tank { public int Litres; }", session: "cond-3"), Deadline());
+        var first = await _output.NextConditionAsync("cond-3", Deadline());
+        _world.Stdin("cond-3", "0 (int)(old / 1_000_000) + self.GetHashCode() * 0\n");
+        var outcome = await redefining;
+
+        Assert.That(first["level"], Is.EqualTo(1L));
+        Assert.That(outcome, Is.TypeOf<EvalOutcome.Value>(), outcome.ToString());
+        Assert.That(await Value("string.Join(\",\", tanks.Select(t => t.Litres))"), Is.EqualTo("\"7,9000000,-1\""), "only the instance that did not fit got the expression's value");
+    }
+
+    [Test]
+    public async Task Evaluate_RestartValueThatFails_RaisesTheConditionAgainOneLevelDeeper()
+    {
+        await Value("class Vat { public long Amount; }");
+        await Value("var vats = new List<Vat> { new Vat { Amount = long.MaxValue } };");
+
+        var redefining = _world.EvaluateAsync(Request("class Vat { public int Amount; }", session: "cond-4"), Deadline());
+        await _output.NextConditionAsync("cond-4", Deadline());
+        _world.Stdin("cond-4", "use-value-for-all checked((int)old)\n");
+        var second = await _output.NextConditionAsync("cond-4", Deadline());
+        Assert.That(_world.InvokeRestart((string)second["condition-id"]!, "use-value-for-all", "42"), Is.Null);
+        var outcome = await redefining;
+
+        Assert.That(second["level"], Is.EqualTo(2L), "the restart's own value failed: a deeper condition");
+        Assert.That(outcome, Is.TypeOf<EvalOutcome.Value>(), outcome.ToString());
+        Assert.That(await Value("vats[0].Amount"), Is.EqualTo("42"));
     }
 
     [Test]

@@ -58,7 +58,7 @@ public sealed class MigrationAbortPropertyTests
                 new EvalRequest($"p{++ids}", session, $"class {name} {{ {string.Join(" ", edited)} public string Sum() => \"changed\"; }}", "user", null, 1, 1, false, true, PrintSettings.Default),
                 new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token);
             await output.NextConditionAsync(session, new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token);
-            world.Stdin(session, "2\n"); // abort-redefinition
+            world.Stdin(session, "abort-redefinition\n");
             var outcome = await redefining;
 
             Assert.That(outcome, Is.TypeOf<EvalOutcome.Failed>(), $"round {round}: {outcome}");

@@ -3,8 +3,11 @@ using NRepl.Runtime.Contract;
 
 namespace NRepl.Server.World.Migration;
 
-/// <summary>A restart offered with a condition: its stable name and what it does.</summary>
-internal sealed record Restart(string Name, string Description);
+/// <summary>A restart offered with a condition: its stable name, what it does, and whether it takes a C# expression.</summary>
+internal sealed record Restart(string Name, string Description, bool TakesValue = false);
+
+/// <summary>The user's answer: a restart, and the expression for restarts that take one.</summary>
+internal sealed record RestartChoice(string Name, string? Value);
 
 /// <summary>
 /// A condition an eval waits on until the user picks a restart (research/migration.md §7.9): shown as
@@ -13,11 +16,13 @@ internal sealed record Restart(string Name, string Description);
 /// </summary>
 internal sealed class MigrationCondition
 {
+    public const string UseValueForAll = "use-value-for-all";
+    public const string UseInitializer = "use-initializer";
     public const string UseDefault = "use-default";
     public const string AcceptWithDefaults = "accept-with-defaults";
     public const string Abort = "abort-redefinition";
 
-    private readonly TaskCompletionSource<string> _choice = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<RestartChoice> _choice = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public MigrationCondition(string sessionId, string evalId, int level, MigrationProblem problem, TypeMigrationPlan? plan, int instanceCount)
     {
@@ -29,12 +34,16 @@ internal sealed class MigrationCondition
         InstanceCount = instanceCount;
         var step = plan?.Steps.FirstOrDefault(s => s.Field == problem.FieldName || s.DisplayName == problem.FieldName);
         var fieldType = step is null ? "the new type" : $"default({CSharpNames.Of(step.FieldType)})";
-        Restarts = new[]
+        var failing = $"the {problem.FailingInstances} instance{Plural(problem.FailingInstances)} whose value cannot be computed";
+        var restarts = new List<Restart>
         {
-            new Restart(UseDefault, $"Use {fieldType} for the {problem.FailingInstances} instance{Plural(problem.FailingInstances)} whose value cannot be computed"),
-            new Restart(AcceptWithDefaults, "Use the default value for every instance whose value cannot be computed, in every field of this redefinition"),
-            new Restart(Abort, "Abort the redefinition: every instance and method stays as it was"),
+            new(UseValueForAll, $"Give a C# expression for {failing} (`old` is the old value, `self` the instance): type the number, then the expression", TakesValue: true),
+            new(UseDefault, $"Use {fieldType} for {failing}"),
         };
+        if (step?.Initializer is not null) restarts.Add(new Restart(UseInitializer, $"Run the field's initializer for {failing}"));
+        restarts.Add(new Restart(AcceptWithDefaults, "Use the default value for every instance whose value cannot be computed, in every field of this redefinition"));
+        restarts.Add(new Restart(Abort, "Abort the redefinition: every instance and method stays as it was"));
+        Restarts = restarts;
     }
 
     public string Id { get; } = Guid.NewGuid().ToString("D");
@@ -53,19 +62,32 @@ internal sealed class MigrationCondition
 
     public IReadOnlyList<Restart> Restarts { get; }
 
-    /// <summary>The chosen restart's name.</summary>
-    public Task<string> Choice => _choice.Task;
+    /// <summary>The chosen restart.</summary>
+    public Task<RestartChoice> Choice => _choice.Task;
 
-    /// <summary>Picks a restart by name or index; false when there is none such (or one was already picked).</summary>
-    public bool TryChoose(string restart)
+    /// <summary>
+    /// Picks a restart from an answer typed on stdin: its number or name, then the expression for a
+    /// restart that takes one (<c>0 old / 2</c>). False when the answer names no restart or lacks the expression.
+    /// </summary>
+    public bool TryChoose(string answer)
     {
-        var chosen = int.TryParse(restart.Trim(), out var index) && index >= 0 && index < Restarts.Count
-            ? Restarts[index]
-            : Restarts.FirstOrDefault(r => r.Name == restart.Trim());
-        return chosen is not null && _choice.TrySetResult(chosen.Name);
+        var text = answer.Trim();
+        var space = text.IndexOf(' ');
+        return TryChoose(space < 0 ? text : text[..space], space < 0 ? null : text[(space + 1)..]);
     }
 
-    public void Cancel() => _choice.TrySetResult(Abort);
+    /// <summary>Picks a restart by name or index with its value (live/restart).</summary>
+    public bool TryChoose(string restart, string? value)
+    {
+        var key = restart.Trim();
+        var chosen = int.TryParse(key, out var index) && index >= 0 && index < Restarts.Count
+            ? Restarts[index]
+            : Restarts.FirstOrDefault(r => r.Name == key);
+        if (chosen is null || (chosen.TakesValue && string.IsNullOrWhiteSpace(value))) return false;
+        return _choice.TrySetResult(new RestartChoice(chosen.Name, chosen.TakesValue ? value!.Trim() : null));
+    }
+
+    public void Cancel() => _choice.TrySetResult(new RestartChoice(Abort, null));
 
     /// <summary>The report and the numbered restarts, as the err text of the eval.</summary>
     public string Text()
@@ -82,7 +104,7 @@ internal sealed class MigrationCondition
             var marker = Restarts[i].Name == Abort ? " *" : "";
             sb.Append($"  {i}: [{Restarts[i].Name}]{marker} {Restarts[i].Description}\n");
         }
-        sb.Append("Answer with the restart's number.\n");
+        sb.Append("Answer with the restart's number (and the expression, for one that takes it).\n");
         return sb.ToString();
     }
 
@@ -104,7 +126,7 @@ internal sealed class MigrationCondition
             ["index"] = (long)i,
             ["name"] = r.Name,
             ["description"] = r.Description,
-            ["input"] = "none",
+            ["input"] = r.TakesValue ? "expression" : "none",
         }).ToList(),
         ["condition-id"] = Id,
         ["level"] = (long)Level,

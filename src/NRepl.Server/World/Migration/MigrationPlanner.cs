@@ -75,7 +75,7 @@ internal static class MigrationPlanner
             inserts.Add(field.Declared);
             if (InitializerOf(field.Declared) is { } initializer)
             {
-                steps.Add(new FieldMigrationStep(field.Name, field.MetadataName, ClrTypeNames.Of(field.Type), FieldSource.Initializer, null, null, Conversion.Identity, initializer));
+                steps.Add(new FieldMigrationStep(field.Name, field.MetadataName, ClrTypeNames.Of(field.Type), FieldSource.Initializer, null, null, Conversion.Identity, initializer, CSharp(field.Type)));
             }
             else if (field.Type.IsReferenceType && field.Type.NullableAnnotation == NullableAnnotation.NotAnnotated)
             {
@@ -84,7 +84,7 @@ internal static class MigrationPlanner
             }
             else
             {
-                steps.Add(new FieldMigrationStep(field.Name, field.MetadataName, ClrTypeNames.Of(field.Type), FieldSource.Default, null, null, Conversion.Identity));
+                steps.Add(new FieldMigrationStep(field.Name, field.MetadataName, ClrTypeNames.Of(field.Type), FieldSource.Default, null, null, Conversion.Identity, null, CSharp(field.Type)));
             }
         }
 
@@ -104,7 +104,13 @@ internal static class MigrationPlanner
     }
 
     private static FieldMigrationStep Step(LayoutField field, FieldSource source, LayoutField old, Conversion conversion) =>
-        new(field.Name, field.MetadataName, ClrTypeNames.Of(field.Type), source, old.MetadataName, ClrTypeNames.Of(old.Type), conversion);
+        new(field.Name, field.MetadataName, ClrTypeNames.Of(field.Type), source, old.MetadataName, ClrTypeNames.Of(old.Type), conversion,
+            InitializerOf(field.Declared), CSharp(field.Type), CSharp(old.Type));
+
+    private static readonly SymbolDisplayFormat CSharpFormat = SymbolDisplayFormat.FullyQualifiedFormat
+        .WithMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.UseSpecialTypes | SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
+
+    private static string CSharp(ITypeSymbol type) => type.ToDisplayString(CSharpFormat);
 
     private static (Microsoft.CodeAnalysis.CSharp.Syntax.TypeSyntax, Microsoft.CodeAnalysis.CSharp.Syntax.ExpressionSyntax)? InitializerOf(ISymbol declared) =>
         declared.DeclaringSyntaxReferences.Select(r => r.GetSyntax()).Select(s => s switch

@@ -7,7 +7,9 @@ namespace NRepl.Server.World.Migration;
 /// <summary>How one new field of a migrating type is filled on every live instance.</summary>
 /// <param name="Field">The new field (metadata name) and its type (reflection spelling).</param>
 /// <param name="OldField">For <see cref="FieldSource.OldField"/>: the old field it comes from.</param>
-/// <param name="Initializer">For <see cref="FieldSource.Initializer"/>: the declared type and the initializer, as rendered in the new world tree.</param>
+/// <param name="Initializer">The new field's declared type and initializer, as rendered in the new world tree, when it has one: the value for <see cref="FieldSource.Initializer"/>, and the use-initializer restart's otherwise.</param>
+/// <param name="FieldTypeCSharp">The new field's type as C# source (fully qualified), for restart helpers.</param>
+/// <param name="OldFieldTypeCSharp">The old field's type as C# source, likewise.</param>
 internal sealed record FieldMigrationStep(
     string DisplayName,
     string Field,
@@ -16,7 +18,9 @@ internal sealed record FieldMigrationStep(
     string? OldField,
     string? OldFieldType,
     Conversion Conversion,
-    (TypeSyntax Type, ExpressionSyntax Value)? Initializer = null);
+    (TypeSyntax Type, ExpressionSyntax Value)? Initializer = null,
+    string FieldTypeCSharp = "object",
+    string? OldFieldTypeCSharp = null);
 
 /// <summary>
 /// The migration of one world type's live instances to its new shape, planned before anything is
