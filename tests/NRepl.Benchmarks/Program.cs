@@ -13,7 +13,7 @@ internal static class Program
 {
     private const string Usage =
         "usage: dotnet run -c Release --project tests/NRepl.Benchmarks -- <e2e|codec|all> [--quick]\n"
-        + "  e2e    the real Release server over loopback TCP: round trips, hot-swap, cold start, throughput vs the reference Clojure server, memory\n"
+        + "  e2e    the real Release server over loopback TCP: round trips, hot-swap, cold start, throughput vs the reference Clojure server, live migration, world call cost, memory\n"
         + "  codec  BenchmarkDotNet: bencode decode/encode throughput and allocations per message\n"
         + "  all    both\n"
         + "  --quick  a smoke run of a few iterations (figures are not meaningful)";

@@ -33,6 +33,22 @@ internal sealed record E2eSettings
 
     public int ColdRuns { get; init; } = 5;
 
+    /// <summary>Redefinitions measured by the migration benchmark, each of a new class with its own instances.</summary>
+    public int MigrationRuns { get; init; } = 5;
+
+    /// <summary>Live instances of each migrated class (and of the never-migrated class of the read comparison).</summary>
+    public int MigrationInstances { get; init; } = 1_000_000;
+
+    /// <summary>Evals per list in the migrated vs never-migrated field read comparison.</summary>
+    public int FieldReadN { get; init; } = 10;
+
+    public int CallCostWarmup { get; init; } = 2;
+
+    public int CallCostN { get; init; } = 10;
+
+    /// <summary>Calls per call-cost eval (and per in-process Release loop).</summary>
+    public int CallCostCalls { get; init; } = 10_000_000;
+
     /// <summary>Deadline of one request (an eval that waits for the target to start may take long).</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -57,5 +73,11 @@ internal sealed record E2eSettings
         ReferenceDescribeN = 20,
         MemoryCheckpoints = new[] { 100, 200 },
         ColdRuns = 2,
+        MigrationRuns = 2,
+        MigrationInstances = 100_000,
+        FieldReadN = 2,
+        CallCostWarmup = 1,
+        CallCostN = 3,
+        CallCostCalls = 1_000_000,
     };
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using NRepl.Benchmarks.Infrastructure;
 using NRepl.Protocol.Messages;
 
@@ -16,6 +17,7 @@ internal sealed class E2eSuite
     private readonly CancellationToken _cancel;
     private readonly List<ResultRow> _rows = new();
     private readonly List<string[]> _memoryRows = new();
+    private readonly List<string[]> _migrationRows = new();
     private readonly List<string> _notes = new();
 
     public E2eSuite(RunInfo run, CancellationToken cancel)
@@ -68,6 +70,12 @@ internal sealed class E2eSuite
                 MeasureEvalAndDescribe(client);
                 MeasureHotSwap(client);
                 double ours = MeasureThroughput(port, "C# server", (c, i) => ($"{c} * 1000 + {i}", (c * 1000 + i).ToString(CultureInfo.InvariantCulture)), "`c * 1000 + i`");
+                using (NReplClient fresh = NReplClient.Connect(port, Timeout, "m"))
+                {
+                    fresh.CloneSession(Timeout);
+                    MeasureMigration(fresh, server);
+                    MeasureCallCost(fresh);
+                }
 
                 server.Stop(TimeSpan.FromSeconds(10));
                 if (reference is not null && referencePort is int refPort)
@@ -103,9 +111,19 @@ internal sealed class E2eSuite
                 _memoryRows);
         }
 
+        if (_migrationRows.Count > 0)
+        {
+            report.Line($"Migration: a fresh session of the first server; per run a new class `Mig<k>` with {Format.Number(_settings.MigrationInstances, "#,0")} instances in `list` (created untimed), then the timed redefinition. The previous run's list is dropped first (`list = null; GC.Collect();`). RSS is the target's VmRSS from /proc just before sending and just after `done`; the peak is VmHWM after resetting it through /proc/PID/clear_refs before sending.");
+            report.Line("");
+            report.Table(
+                new[] { "Run", "instances", "send → `done`", "target RSS before", "after", "after − before", "peak − before" },
+                _migrationRows);
+        }
+
         _notes.Add("Client: one thread per connection, blocking socket with TCP_NODELAY on 127.0.0.1; a round trip runs from just before the request's first byte is written to the parse of the reply carrying `done` (and `value` for evals).");
         _notes.Add("Hot-swap loop: a thread started by an eval calls `HsF()` with `Thread.Sleep(0)` between calls and, when the result changes, stamps `Stopwatch.GetTimestamp()` (CLOCK_MONOTONIC, the client's clock too) and prints the value; the next redefinition is sent only after that `out` line arrived. The thread is stopped before the throughput run.");
         _notes.Add($"Throughput: closed loop, each of the {_settings.Clients} clients sends its next eval when the previous one is `done`; evals/s = all measured evals / time from the common start to the last client's end. Warm-up evals ({_settings.ThroughputWarmupPerClient} per client) are not counted.");
+        _notes.Add($"Call cost: the eval's loop (`for` over `x = Inc(x)`, {Format.Number(_settings.CallCostCalls, "#,0")} calls) keeps `x` and its Stopwatch in block locals, so no world state is touched inside the loop; the Release loops are the same loop in [AggressiveOptimization] methods of the benchmark process, run alternately with the evals (warm-up: {_settings.CallCostWarmup} of each).");
         foreach (string note in _notes)
         {
             report.Line("- " + note);
@@ -382,6 +400,208 @@ internal sealed class E2eSuite
             $"**{Format.Number(ratio, "0.00")}x**; target ≥ 10x: {(ratio >= 10 ? "met" : "MISSED")}"));
     }
 
+    // 6. Live migration: int Hp → long Hp plus an added initialized field, over many live instances.
+    private void MeasureMigration(NReplClient client, ChildProcess server)
+    {
+        int n = _settings.MigrationInstances;
+        string count = n.ToString(CultureInfo.InvariantCulture);
+        string sum = ((long)n * (n - 1) / 2).ToString(CultureInfo.InvariantCulture);
+        Progress($"migration: {_settings.MigrationRuns} redefinitions over {n} live instances each");
+        var timings = new Samples(_settings.MigrationRuns);
+        var deltas = new List<double>();
+        var peaks = new List<double>();
+        var befores = new List<double>();
+        var afters = new List<double>();
+        for (int r = 0; r < _settings.MigrationRuns; r++)
+        {
+            _cancel.ThrowIfCancellationRequested();
+            string type = $"Mig{r}";
+            if (r > 0)
+            {
+                EvalNoValue(client, "list = null; GC.Collect();");
+            }
+
+            client.EvalOk($"class {type} {{ public int Hp = 1; }}", Timeout, $"class {type}");
+            client.EvalOk($"var list = new List<{type}>(); for (var i = 0; i < {count}; i++) list.Add(new {type} {{ Hp = i }});", Timeout, $"List<{type}> list");
+
+            int target = FindTarget(server);
+            bool peakReset = ProcFs.ResetPeakRss(target);
+            long? before = ProcFs.RssBytes(target);
+            NReplClient.Exchange e = client.EvalOk($"class {type} {{ public long Hp = 1; public int Mana = 50; }}", Timeout);
+            long? after = ProcFs.RssBytes(target);
+            long? peak = peakReset ? ProcFs.PeakRssBytes(target) : null;
+            if (!e.Value!.Contains($"{type}: {count} live instances migrated", StringComparison.Ordinal))
+            {
+                throw new InvalidOperationException($"The redefinition of {type} did not migrate {count} instances: {e.Value}");
+            }
+
+            if (FindTarget(server) != target)
+            {
+                throw new InvalidOperationException($"The target process was replaced during the migration of {type}.");
+            }
+
+            timings.Add(e.RoundTripMs);
+            string delta = "n/a", peakText = "n/a";
+            if (before is long b && after is long a)
+            {
+                befores.Add(b);
+                afters.Add(a);
+                deltas.Add(a - b);
+                delta = (a >= b ? "+" : "−") + Format.MiB(Math.Abs(a - b));
+                if (peak is long p)
+                {
+                    peaks.Add(p - b);
+                    peakText = "+" + Format.MiB(Math.Max(0, p - b));
+                }
+            }
+
+            _migrationRows.Add(new[]
+            {
+                $"{r + 1} (`{type}`)", Format.Number(n, "#,0"), Format.Ms(e.RoundTripMs),
+                before is long bb ? Format.MiB(bb) : "n/a", after is long aa ? Format.MiB(aa) : "n/a", delta, peakText,
+            });
+        }
+
+        Samples.Summary stats = timings.Summarise();
+        string verdict = n == 1_000_000
+            ? Verdict(stats.Median, 1000, "median", "< 1 s for 1,000,000 instances end to end") + $"; max {Format.Ms(stats.Max)}"
+            : $"target < 1 s is for 1,000,000 instances; this run had {Format.Number(n, "#,0")}";
+        Add($"migration: redefine `class Mig<k> {{ public int Hp = 1; }}` as `{{ public long Hp = 1; public int Mana = 50; }}` over {Format.Number(n, "#,0")} live instances (send → `done`, value checked)", stats, verdict);
+        _rows.Add(new ResultRow("migration: the target's RSS, after − before the redefinition", null,
+            deltas.Count == 0
+                ? "n/a (no /proc)"
+                : $"delta median **{Signed(Median(deltas))}** (before median {Format.MiB(Median(befores))}, after {Format.MiB(Median(afters))})"
+                  + (peaks.Count > 0 ? $"; peak during the migration median +{Format.MiB(Math.Max(0, Median(peaks)))} over before" : "")));
+
+        // Reading the migrated field (an EnC-added field in the runtime) vs an original field of an identical class.
+        client.EvalOk("class MigPlain { public long Hp = 1; public int Mana = 50; }", Timeout, "class MigPlain");
+        client.EvalOk($"var plainList = new List<MigPlain>(); for (var i = 0; i < {count}; i++) plainList.Add(new MigPlain {{ Hp = i }});", Timeout, "List<MigPlain> plainList");
+        string SumEval(string list) => $"long s = 0; foreach (var p in {list}) s += p.Hp; s";
+        string PerReadEval(string list) =>
+            $"double readNs; {{ var sw = System.Diagnostics.Stopwatch.StartNew(); long s = 0; foreach (var p in {list}) s += p.Hp; sw.Stop(); "
+            + $"if (s != {sum}) throw new System.InvalidOperationException(\"sum \" + s); readNs = sw.ElapsedTicks * 1e9 / System.Diagnostics.Stopwatch.Frequency / {list}.Count; }} readNs";
+        var migrated = new Samples(_settings.FieldReadN);
+        var plain = new Samples(_settings.FieldReadN);
+        var migratedNs = new Samples(_settings.FieldReadN);
+        var plainNs = new Samples(_settings.FieldReadN);
+        for (int i = -1; i < _settings.FieldReadN; i++)
+        {
+            _cancel.ThrowIfCancellationRequested();
+            double m = client.EvalOk(SumEval("list"), Timeout, sum).RoundTripMs;
+            double o = client.EvalOk(SumEval("plainList"), Timeout, sum).RoundTripMs;
+            double mNs = ParseDouble(client.EvalOk(PerReadEval("list"), Timeout).Value!);
+            double oNs = ParseDouble(client.EvalOk(PerReadEval("plainList"), Timeout).Value!);
+            if (i >= 0)
+            {
+                migrated.Add(m);
+                plain.Add(o);
+                migratedNs.Add(mNs);
+                plainNs.Add(oNs);
+            }
+        }
+
+        client.EvalOk("list.Count(p => p.Mana == 50)", Timeout, count);
+        EvalNoValue(client, "list = null; plainList = null; GC.Collect();");
+
+        double migratedRead = migratedNs.Summarise().Median;
+        double plainRead = plainNs.Summarise().Median;
+        Add($"field read: eval `long s = 0; foreach (var p in list) s += p.Hp; s` over {Format.Number(n, "#,0")} migrated instances (send → `done`)", migrated.Summarise(),
+            $"in the eval (Stopwatch, same loop): **{Format.Ns(migratedRead)}/read**; `Hp` is now a field added by EnC");
+        Add($"field read: the same eval over {Format.Number(n, "#,0")} instances of an identical never-migrated class", plain.Summarise(),
+            $"in the eval: **{Format.Ns(plainRead)}/read**; migrated / original **{Format.Number(migratedRead / plainRead, "0.0")}x** (research/enc-edits.md §6: 43 vs 2-28 ns/read)");
+    }
+
+    // 7. Call cost of the Debug, instrumented world vs the same loop compiled Release in this process.
+    private void MeasureCallCost(NReplClient client)
+    {
+        int calls = _settings.CallCostCalls;
+        string n = calls.ToString(CultureInfo.InvariantCulture);
+        Progress($"call cost: {calls} calls of a world function per eval");
+        client.EvalOk("int Inc(int x) => x + 1;", Timeout, "int Inc(int x)");
+        string loop =
+            $"double incNs; {{ var sw = System.Diagnostics.Stopwatch.StartNew(); int x = 0; for (var i = 0; i < {n}; i++) x = Inc(x); sw.Stop(); "
+            + $"if (x != {n}) throw new System.InvalidOperationException(\"x \" + x); incNs = sw.ElapsedTicks * 1e9 / System.Diagnostics.Stopwatch.Frequency / {n}; }} incNs";
+        var world = new Samples(_settings.CallCostN);
+        var inlined = new Samples(_settings.CallCostN);
+        var notInlined = new Samples(_settings.CallCostN);
+        for (int i = -_settings.CallCostWarmup; i < _settings.CallCostN; i++)
+        {
+            _cancel.ThrowIfCancellationRequested();
+            double w = ParseDouble(client.EvalOk(loop, Timeout).Value!);
+            double a = ReleaseLoopNs(calls);
+            double b = ReleaseLoopNotInlinedNs(calls);
+            if (i >= 0)
+            {
+                world.Add(w);
+                inlined.Add(a);
+                notInlined.Add(b);
+            }
+        }
+
+        Samples.Summary worldStats = world.Summarise();
+        Samples.Summary inlinedStats = inlined.Summarise();
+        Samples.Summary notInlinedStats = notInlined.Summarise();
+        string label = $"{Format.Number(calls, "#,0")} calls";
+        _rows.Add(new ResultRow($"call cost: world function `int Inc(int x) => x + 1;` in an eval's loop, {label} (ns per call, Stopwatch in the eval)", worldStats,
+            $"Debug world / Release: **{Format.Number(worldStats.Median / notInlinedStats.Median, "0.0")}x** against a real call, "
+            + $"**{Format.Number(worldStats.Median / inlinedStats.Median, "0.0")}x** against the inlined loop (research: 3-7x); "
+            + "the world is JIT-compiled unoptimized (EnC) with a stack guard per call and an interrupt poll per iteration", Format.Ns));
+        _rows.Add(new ResultRow($"call cost: the same loop compiled Release in the benchmark process, {label} (ns per call)", inlinedStats,
+            "the JIT inlines `Inc`: this is the loop alone", Format.Ns));
+        _rows.Add(new ResultRow($"call cost: the same loop, Release, `Inc` marked NoInlining, {label} (ns per call)", notInlinedStats,
+            "the price of a real call in optimized code", Format.Ns));
+    }
+
+    private static int ReleaseInc(int x) => x + 1;
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int ReleaseIncNotInlined(int x) => x + 1;
+
+    // Fully optimized at once (no tiering); the loop mirrors the world eval's loop.
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static double ReleaseLoopNs(int calls)
+    {
+        long start = Stopwatch.GetTimestamp();
+        int x = 0;
+        for (int i = 0; i < calls; i++)
+        {
+            x = ReleaseInc(x);
+        }
+
+        long end = Stopwatch.GetTimestamp();
+        return x == calls ? (end - start) * 1e9 / Stopwatch.Frequency / calls : throw new InvalidOperationException($"x {x}");
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static double ReleaseLoopNotInlinedNs(int calls)
+    {
+        long start = Stopwatch.GetTimestamp();
+        int x = 0;
+        for (int i = 0; i < calls; i++)
+        {
+            x = ReleaseIncNotInlined(x);
+        }
+
+        long end = Stopwatch.GetTimestamp();
+        return x == calls ? (end - start) * 1e9 / Stopwatch.Frequency / calls : throw new InvalidOperationException($"x {x}");
+    }
+
+    /// <summary>Evaluates statements that have no value; insists on success.</summary>
+    private void EvalNoValue(NReplClient client, string code)
+    {
+        NReplClient.Exchange e = client.Eval(code, Timeout);
+        if (e.Failed)
+        {
+            throw new InvalidOperationException($"Eval of `{code}` failed: " + string.Join(" ", e.Replies));
+        }
+    }
+
+    private static double ParseDouble(string value) => double.Parse(value, NumberStyles.Float, CultureInfo.InvariantCulture);
+
+    private static double Median(List<double> values) => Samples.Percentile(values.Order().ToArray(), 50);
+
+    private static string Signed(double bytes) => (bytes >= 0 ? "+" : "−") + Format.MiB(Math.Abs(bytes));
+
     // 5. Memory after many evals in one session, on a fresh server.
     private void MeasureMemory()
     {
@@ -505,10 +725,15 @@ internal sealed class E2eSuite
 
     private static void Progress(string text) => Console.Error.WriteLine($"[e2e {DateTime.Now:HH:mm:ss}] {text}");
 
-    private sealed record ResultRow(string Measurement, Samples.Summary? Stats, string Result)
+    /// <param name="Unit">Formats the statistics; milliseconds unless given (the call-cost rows hold nanoseconds).</param>
+    private sealed record ResultRow(string Measurement, Samples.Summary? Stats, string Result, Func<double, string>? Unit = null)
     {
-        public string[] Cells() => Stats is { } s
-            ? new[] { Measurement, s.N.ToString(CultureInfo.InvariantCulture), Format.Ms(s.Median), Format.Ms(s.P90), Format.Ms(s.P99), Format.Ms(s.Max), Result }
-            : new[] { Measurement, "", "", "", "", "", Result };
+        public string[] Cells()
+        {
+            Func<double, string> f = Unit ?? Format.Ms;
+            return Stats is { } s
+                ? new[] { Measurement, s.N.ToString(CultureInfo.InvariantCulture), f(s.Median), f(s.P90), f(s.P99), f(s.Max), Result }
+                : new[] { Measurement, "", "", "", "", "", Result };
+        }
     }
 }

@@ -11,6 +11,27 @@ internal static class ProcFs
     /// <summary>VmHWM (peak resident set) of <paramref name="pid"/> in bytes.</summary>
     public static long? PeakRssBytes(int pid) => StatusField(pid, "VmHWM:");
 
+    /// <summary>
+    /// Resets VmHWM of <paramref name="pid"/> to its current VmRSS (writes 5 to /proc/PID/clear_refs,
+    /// Linux 4.0+), so that a later <see cref="PeakRssBytes"/> is the peak since now. False when not allowed.
+    /// </summary>
+    public static bool ResetPeakRss(int pid)
+    {
+        try
+        {
+            File.WriteAllText($"/proc/{pid}/clear_refs", "5");
+            return true;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
     private static long? StatusField(int pid, string field)
     {
         try

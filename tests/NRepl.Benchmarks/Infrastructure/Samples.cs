@@ -3,7 +3,10 @@ using System.Globalization;
 
 namespace NRepl.Benchmarks.Infrastructure;
 
-/// <summary>Durations of one measurement, summarised by nearest-rank percentiles.</summary>
+/// <summary>
+/// Durations of one measurement, summarised by nearest-rank percentiles. Milliseconds unless the
+/// caller keeps another unit throughout (the call-cost rows add nanoseconds with <see cref="Add"/>).
+/// </summary>
 internal sealed class Samples
 {
     private readonly List<double> _milliseconds;
@@ -54,9 +57,19 @@ internal static class Format
         _ => ms.ToString("0", CultureInfo.InvariantCulture) + " ms",
     };
 
+    /// <summary>Nanoseconds (the call-cost rows keep ns, not ms, in their samples).</summary>
+    public static string Ns(double ns) => ns switch
+    {
+        < 10 => ns.ToString("0.00", CultureInfo.InvariantCulture) + " ns",
+        < 100 => ns.ToString("0.0", CultureInfo.InvariantCulture) + " ns",
+        _ => ns.ToString("0", CultureInfo.InvariantCulture) + " ns",
+    };
+
     public static string Number(double value, string format = "0.##") => value.ToString(format, CultureInfo.InvariantCulture);
 
-    public static string MiB(long bytes) => (bytes / (1024.0 * 1024.0)).ToString("0.0", CultureInfo.InvariantCulture) + " MiB";
+    public static string MiB(long bytes) => MiB((double)bytes);
+
+    public static string MiB(double bytes) => (bytes / (1024.0 * 1024.0)).ToString("0.0", CultureInfo.InvariantCulture) + " MiB";
 
     public static string Bytes(double bytes) => bytes switch
     {
