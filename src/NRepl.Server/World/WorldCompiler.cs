@@ -220,7 +220,7 @@ internal sealed class WorldCompiler
                 generation++;
             }
 
-            var main = Emit(candidate, baseline, plan.Edits, plan);
+            var main = Emit(candidate, baseline, plan.Edits, plan.IsAdded);
             if (main.Errors is { } errorsOfEmit) return Fail(errorsOfEmit);
             var metadataBytes = main.Metadata;
             var wanted = new List<string>(plan.StaticInitializers);
@@ -542,16 +542,9 @@ internal sealed class WorldCompiler
             var model = compilation.GetSemanticModel(helperTree);
             var methods = helperTree.GetRoot().DescendantNodes().OfType<MethodDeclarationSyntax>().Select(m => model.GetDeclaredSymbol(m)!).ToList();
             var added = new HashSet<ISymbol>(methods, SymbolEqualityComparer.Default);
-            using var metadata = new MemoryStream();
-            using var il = new MemoryStream();
-            using var pdb = new MemoryStream();
-            var edits = methods.Select(m => new SemanticEdit(SemanticEditKind.Insert, null, m));
-            var emitted = compilation.EmitDifference(world.Baseline, edits, added.Contains, metadata, il, pdb, CancellationToken.None);
-            if (!emitted.Success)
-            {
-                return (null, emitted.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).Select(DiagnosticText.Format).Distinct().ToList());
-            }
-            var metadataBytes = metadata.ToArray();
+            var emitted = Emit(compilation, world.Baseline, methods.Select(m => new SemanticEdit(SemanticEditKind.Insert, null, m)), added.Contains);
+            if (emitted.Errors is { } emitErrors) return (null, emitErrors);
+            var metadataBytes = emitted.Metadata;
             var (tokens, heap) = DeltaInspector.FindMethods(metadataBytes, world.StringHeapSize, helperNames.Values.Concat(fallbackNames.Values).ToList());
             var migrations = plans.Select(p => new TypeMigration(
                 p.TypeName, 0, 1,
@@ -564,7 +557,7 @@ internal sealed class WorldCompiler
                     fallbackNames.TryGetValue(s, out var fallback) ? tokens[fallback] : 0)).ToArray(),
                 p.Discarded.Select(d => new FieldRef(d.Field, d.FieldType)).ToArray())).ToArray();
             var snapshot = world with { Compilation = compilation, EvalTree = helperTree, Baseline = emitted.Baseline!, StringHeapSize = heap, Generation = generation };
-            return (new MigrationStage(metadataBytes, il.ToArray(), pdb.ToArray(), plans, migrations, snapshot), null);
+            return (new MigrationStage(metadataBytes, emitted.IL, emitted.Pdb, plans, migrations, snapshot), null);
         }
 
         private static string Namespace(string clrTypeName)
@@ -584,12 +577,12 @@ internal sealed class WorldCompiler
                 : $"\n{node}";
         }
 
-        private static EmittedDelta Emit(CSharpCompilation compilation, EmitBaseline baseline, IEnumerable<SemanticEdit> edits, EditPlan plan)
+        private static EmittedDelta Emit(CSharpCompilation compilation, EmitBaseline baseline, IEnumerable<SemanticEdit> edits, Func<ISymbol, bool> isAdded)
         {
             using var metadata = new MemoryStream();
             using var il = new MemoryStream();
             using var pdb = new MemoryStream();
-            var emitted = compilation.EmitDifference(baseline, edits, plan.IsAdded, metadata, il, pdb, CancellationToken.None);
+            var emitted = compilation.EmitDifference(baseline, edits, isAdded, metadata, il, pdb, CancellationToken.None);
             return emitted.Success
                 ? new EmittedDelta(metadata.ToArray(), il.ToArray(), pdb.ToArray(), emitted.Baseline, null)
                 : new EmittedDelta(Array.Empty<byte>(), Array.Empty<byte>(), Array.Empty<byte>(), null,
