@@ -345,15 +345,30 @@ public sealed class LiveWorldTests
     }
 
     [Test]
-    public async Task Evaluate_RecordFieldAdded_RefusedAndWorldUnchanged()
+    public async Task Evaluate_RecordRedefinedWithLiveInstances_MigratedIncludingWithCopies()
     {
-        await Value("record Mob { public int Hp = 10; public int Twice() => Hp * 2; }");
+        await Value("record Hero(string Name) { public int Hp = 100; }");
+        await Value("var hero = new Hero(\"ada\"); var clone = hero with { Hp = 5 };");
+
+        var redefined = await Value("record Hero(string Name) { public int Hp = 100; public int Mana = 50; }");
+
+        Assert.That(redefined, Does.Contain("Hero: 2 live instances migrated"), "the `with` copy was registered too");
+        Assert.That(await Value("hero"), Is.EqualTo("Hero { Name = ada, Hp = 100, Mana = 50 }"), "ToString lists the new field");
+        Assert.That(await Value("clone.Hp + clone.Mana"), Is.EqualTo("55"));
+        Assert.That(await Value("hero == (hero with { })"), Is.EqualTo("true"), "equality covers the new field consistently");
+        Assert.That(await Value("hero == (hero with { Mana = 1 })"), Is.EqualTo("false"));
+    }
+
+    [Test]
+    public async Task Evaluate_FieldAddedToRecordWithDeclaredBase_RefusedAndWorldUnchanged()
+    {
+        await Value("record Mob : IDisposable { public int Hp = 10; public int Twice() => Hp * 2; public void Dispose() { } }");
         await Value("var mob = new Mob();");
 
-        var failed = await Eval("record Mob { public int Hp = 10; public int Mana = 5; public int Twice() => Hp * 200; }") as EvalOutcome.Failed;
+        var failed = await Eval("record Mob : IDisposable { public int Hp = 10; public int Mana = 5; public int Twice() => Hp * 200; public void Dispose() { } }") as EvalOutcome.Failed;
 
         Assert.That(failed, Is.Not.Null);
-        Assert.That(failed!.ErrorText, Does.Contain("Mob.Mana").And.Contain("records are not tracked yet"));
+        Assert.That(failed!.ErrorText, Does.Contain("Mob.Mana").And.Contain("not tracked yet"));
         Assert.That(await Value("mob.Twice()"), Is.EqualTo("20"), "the refused redefinition changed nothing");
     }
 

@@ -137,7 +137,11 @@ internal sealed class EditPlanner
         var migrating = LayoutChanged(oldType, newType);
         if (migrating)
         {
-            if (newDecl is TypeDeclarationSyntax declaration && LiveTypeInjector.IsTrackable(declaration) && !newType.IsRecord)
+            // In the rendered tree a record already carries the base that registers it.
+            var tracked = newType.IsRecord
+                ? newType.BaseType?.ToDisplayString() == LiveTypeInjector.RecordBase["global::".Length..]
+                : newDecl is TypeDeclarationSyntax declaration && LiveTypeInjector.IsTrackable(declaration);
+            if (tracked)
             {
                 var migration = MigrationPlanner.Plan(oldType, newType, _new, _plan.Refusals);
                 if (migration is not null)
@@ -167,13 +171,15 @@ internal sealed class EditPlanner
                 PlanAddedTypeMember(newType, newMember, typeName);
                 continue;
             }
-            var oldNode = DeclarationOf(oldMember);
-            var newNode = DeclarationOf(newMember);
+            var oldNode = DeclarationOf(oldMember) ?? (newType.IsRecord ? oldDecl : null);
+            var newNode = DeclarationOf(newMember) ?? (newType.IsRecord ? newDecl : null);
             if (oldNode is null || newNode is null) continue;
             var declaredByType = newNode == newDecl || newMember.IsImplicitlyDeclared;
             // After a layout change every body is recompiled: unchanged code still names the old
-            // field tokens (a constructor would go on writing the old `int Hp`).
-            var force = (migrating && !newMember.IsImplicitlyDeclared && newNode != newDecl)
+            // field tokens (a constructor would go on writing the old `int Hp`). A record's
+            // synthesized members (ToString's PrintMembers, Equals, GetHashCode, the copy
+            // constructor) list its fields, so they are recompiled too (research/enc-edits.md §5).
+            var force = (migrating && (newType.IsRecord || (!newMember.IsImplicitlyDeclared && newNode != newDecl)))
                 || ((initializersChanged || migrating) && newMember is IMethodSymbol { MethodKind: MethodKind.Constructor } ctor && !ChainsToThis(ctor));
             if (declaredByType && !force) continue;
             UpdateMember(oldMember, newMember, oldDecl, newDecl, oldNode, newNode, force, typeName);
@@ -269,7 +275,7 @@ internal sealed class EditPlanner
     private static string UntrackedReason(INamedTypeSymbol type) => type switch
     {
         { TypeKind: TypeKind.Struct } => "a struct's instances are values, not tracked objects",
-        { IsRecord: true } => "instances of records are not tracked yet",
+        { IsRecord: true } => "instances of records that declare a base or interfaces are not tracked yet",
         { IsGenericType: true } => "instances of generic types are not tracked yet",
         _ => "instances of classes with a primary constructor are not tracked yet",
     };

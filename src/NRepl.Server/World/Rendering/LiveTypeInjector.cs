@@ -23,18 +23,22 @@ internal static class LiveTypeInjector
 
     public static string InitializerHelperName(string member) => "__init_" + member;
 
+    public const string RecordBase = "global::NRepl.Runtime.LiveRecord";
+
     /// <summary>Can instances of this declaration be registered (and so migrated)?</summary>
     public static bool IsTrackable(TypeDeclarationSyntax type) =>
-        type is ClassDeclarationSyntax or RecordDeclarationSyntax { ClassOrStructKeyword.RawKind: 0 or (int)SyntaxKind.ClassKeyword }
-        && type.ParameterList is null
-        && type.TypeParameterList is null
-        && !type.Modifiers.Any(SyntaxKind.StaticKeyword);
+        IsTrackedRecord(type)
+        || (type is ClassDeclarationSyntax && type.ParameterList is null && type.TypeParameterList is null && !type.Modifiers.Any(SyntaxKind.StaticKeyword));
+
+    /// <summary>A record class without a declared base: it gets <see cref="RecordBase"/>, whose constructors register.</summary>
+    public static bool IsTrackedRecord(TypeDeclarationSyntax type) =>
+        type is RecordDeclarationSyntax { ClassOrStructKeyword.RawKind: 0 or (int)SyntaxKind.ClassKeyword, BaseList: null, TypeParameterList: null };
 
     /// <summary>Is this constructor the one that registers the instance (it does not chain to another of its class)?</summary>
     public static bool Registers(ConstructorDeclarationSyntax ctor) =>
         !ctor.Modifiers.Any(SyntaxKind.StaticKeyword)
         && ctor.Initializer?.ThisOrBaseKeyword.IsKind(SyntaxKind.ThisKeyword) != true
-        && ctor.Parent is TypeDeclarationSyntax type && IsTrackable(type);
+        && ctor.Parent is TypeDeclarationSyntax type && IsTrackable(type) && !IsTrackedRecord(type);
 
     /// <summary>Adds the written-out default constructor where needed, and the initializer helpers.</summary>
     public static void Inject(SyntaxNode root, MappedSourceBuilder builder)
@@ -42,7 +46,12 @@ internal static class LiveTypeInjector
         foreach (var type in root.DescendantNodesAndSelf().OfType<TypeDeclarationSyntax>())
         {
             if (!IsTrackable(type)) continue;
-            if (!type.Members.OfType<ConstructorDeclarationSyntax>().Any(c => !c.Modifiers.Any(SyntaxKind.StaticKeyword)))
+            if (IsTrackedRecord(type))
+            {
+                var after = type.ParameterList?.Span.End ?? type.Identifier.Span.End;
+                builder.Inject(after, " : " + RecordBase);
+            }
+            else if (!type.Members.OfType<ConstructorDeclarationSyntax>().Any(c => !c.Modifiers.Any(SyntaxKind.StaticKeyword)))
             {
                 var accessibility = type.Modifiers.Any(SyntaxKind.AbstractKeyword) ? "protected" : "public";
                 builder.Inject(type.CloseBraceToken.SpanStart, $"\n{accessibility} {type.Identifier.ValueText}() {{ {Instrumenter.MethodEntry} {Register} }}\n");
