@@ -92,14 +92,18 @@ public sealed record FieldStep(FieldRef NewField, FieldSource Source, FieldRef? 
 /// The migration of one world type (by its full name, nested types with '+') to its next shape
 /// version. Instances of the type and of its subtypes are migrated. <see cref="DiscardedFields"/>:
 /// old fields that left the shape; their non-default values go into each instance's discarded bag.
+/// <see cref="StaticSteps"/>: retyped static fields, converted by the same rules (their
+/// <see cref="FieldStep.OldField"/> and <see cref="FieldStep.NewField"/> are static fields).
 /// </summary>
-public sealed record TypeMigration(string TypeName, int FromVersion, int ToVersion, FieldStep[] Steps, FieldRef[] DiscardedFields)
+public sealed record TypeMigration(string TypeName, int FromVersion, int ToVersion, FieldStep[] Steps, FieldRef[] DiscardedFields, FieldStep[]? StaticSteps = null)
 {
     internal void Write(BinaryWriter w)
     {
         w.Write(TypeName); w.Write(FromVersion); w.Write(ToVersion);
         w.Write(Steps.Length); foreach (var s in Steps) s.Write(w);
         w.Write(DiscardedFields.Length); foreach (var f in DiscardedFields) f.Write(w);
+        var statics = StaticSteps ?? [];
+        w.Write(statics.Length); foreach (var s in statics) s.Write(w);
     }
 
     internal static TypeMigration Read(BinaryReader r)
@@ -109,7 +113,9 @@ public sealed record TypeMigration(string TypeName, int FromVersion, int ToVersi
         for (var i = 0; i < steps.Length; i++) steps[i] = FieldStep.Read(r);
         var discarded = new FieldRef[r.ReadInt32()];
         for (var i = 0; i < discarded.Length; i++) discarded[i] = FieldRef.Read(r);
-        return new TypeMigration(type, from, to, steps, discarded);
+        var statics = new FieldStep[r.ReadInt32()];
+        for (var i = 0; i < statics.Length; i++) statics[i] = FieldStep.Read(r);
+        return new TypeMigration(type, from, to, steps, discarded, statics);
     }
 }
 

@@ -187,12 +187,19 @@ internal sealed class MigrationExecutor
         private readonly Type _type;
         private readonly List<(PendingField Field, FieldRef NewField, string ProblemKind)> _pending;
 
-        private PreparedType(TypeMigration migration, Type type, List<(PendingField, FieldRef, string)> pending, DiscardedField[] discarded)
+        // Retyped static fields: computed and written like one instance's fields, with the type itself standing for it.
+        private readonly List<(PendingField Field, FieldRef NewField, string ProblemKind)> _statics;
+        private readonly object[] _staticInstance;
+
+        private PreparedType(TypeMigration migration, Type type, List<(PendingField, FieldRef, string)> pending, DiscardedField[] discarded,
+            List<(PendingField, FieldRef, string)> statics)
         {
             _migration = migration;
             _type = type;
             _pending = pending;
             Discarded = discarded;
+            _statics = statics;
+            _staticInstance = [new StaticFields(type)];
         }
 
         public object[] Instances { get; private set; } = [];
@@ -204,7 +211,10 @@ internal sealed class MigrationExecutor
         public static PreparedType Plan(Assembly world, TypeMigration migration)
         {
             var type = world.GetType(migration.TypeName) ?? throw new MigrationPlanException($"type {migration.TypeName} is not in the world");
-            if (type.IsValueType || type.IsInterface) throw new MigrationPlanException($"{type} is not a class; only class instances are registered and migrated");
+            if ((type.IsValueType || type.IsInterface) && migration.Steps.Length + migration.DiscardedFields.Length > 0)
+            {
+                throw new MigrationPlanException($"{type} is not a class; only class instances are registered and migrated");
+            }
             if (type.ContainsGenericParameters) throw new MigrationPlanException($"{type} is generic; fields of generic world types cannot be migrated in place");
 
             var pending = new List<(PendingField, FieldRef, string)>();
@@ -237,7 +247,15 @@ internal sealed class MigrationExecutor
             var discarded = migration.DiscardedFields
                 .Select(field => DiscardedField.Create(InstanceField(type, field, "discarded field")))
                 .ToArray();
-            return new PreparedType(migration, type, pending, discarded);
+            var statics = new List<(PendingField, FieldRef, string)>();
+            foreach (var step in migration.StaticSteps ?? [])
+            {
+                var old = StaticField(type, step.OldField ?? throw new MigrationPlanException($"static step for {step.NewField.Name} names no old field"), "old static field");
+                var target = TypeNameResolver.Resolve(step.NewField.TypeName, world)
+                    ?? throw new MigrationPlanException($"type {step.NewField.TypeName} of static field {step.NewField.Name} is not loaded");
+                statics.Add((PendingField.Create(step, target, old, null, Fallback(world, step)), step.NewField, "FieldConversionError"));
+            }
+            return new PreparedType(migration, type, pending, discarded, statics);
         }
 
         private static MethodInfo? Fallback(Assembly world, FieldStep step) =>
@@ -247,7 +265,14 @@ internal sealed class MigrationExecutor
         public void BindNewFields()
         {
             foreach (var (field, reference, _) in _pending) field.Bind(InstanceField(_type, reference, "new field"));
+            foreach (var (field, reference, _) in _statics) field.Bind(StaticField(_type, reference, "new static field"));
         }
+
+        private static FieldInfo StaticField(Type type, FieldRef reference, string role) =>
+            type.GetFields(BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly)
+                .Where(f => f.Name == reference.Name && f.FieldType.ToString() == reference.TypeName && !f.IsLiteral)
+                .MaxBy(f => f.MetadataToken)
+            ?? throw new MigrationPlanException($"{role} {reference.Name} ({reference.TypeName}) is not a static field of {type}");
 
         /// <summary>Snapshots the live instances and computes every value; failures become problems.</summary>
         public void Compute(List<MigrationProblem> problems)
@@ -260,6 +285,12 @@ internal sealed class MigrationExecutor
                 if (collector.Count > 0) problems.Add(collector.ToProblem());
             }
             foreach (var field in Discarded) field.Read(Instances);
+            foreach (var (field, reference, kind) in _statics)
+            {
+                var collector = new ProblemCollector(_migration.TypeName, reference.Name, kind);
+                field.Compute(_staticInstance, collector);
+                if (collector.Count > 0) problems.Add(collector.ToProblem());
+            }
         }
 
         /// <summary>
@@ -276,6 +307,7 @@ internal sealed class MigrationExecutor
                 var end = Math.Min(Instances.Length, block + BlockSize);
                 foreach (var (field, _, _) in _pending) field.Write(Instances, block, end);
             }
+            foreach (var (field, _, _) in _statics) field.Write(_staticInstance, 0, 1);
         }
 
         /// <summary>

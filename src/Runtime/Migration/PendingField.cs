@@ -76,17 +76,25 @@ internal abstract class PendingField
     {
         var method = new DynamicMethod($"__migrate_set_{field.Name}", typeof(void), [typeof(object), typeof(T)], field.Module, skipVisibility: true);
         var il = method.GetILGenerator();
-        il.Emit(OpCodes.Ldarg_0);
-        il.Emit(OpCodes.Castclass, field.DeclaringType!);
-        il.Emit(OpCodes.Ldarg_1);
-        il.Emit(OpCodes.Stfld, field);
+        if (field.IsStatic)
+        {
+            il.Emit(OpCodes.Ldarg_1);
+            il.Emit(OpCodes.Stsfld, field);
+        }
+        else
+        {
+            il.Emit(OpCodes.Ldarg_0);
+            il.Emit(OpCodes.Castclass, field.DeclaringType!);
+            il.Emit(OpCodes.Ldarg_1);
+            il.Emit(OpCodes.Stfld, field);
+        }
         il.Emit(OpCodes.Ret);
         return method.CreateDelegate<Action<object, T>>();
     }
 
     /// <summary>Reads a field of an instance typed as object.</summary>
     protected static Expression ReadField(ParameterExpression instance, FieldInfo field) =>
-        Expression.Field(Expression.Convert(instance, field.DeclaringType!), field);
+        field.IsStatic ? Expression.Field(null, field) : Expression.Field(Expression.Convert(instance, field.DeclaringType!), field);
 }
 
 /// <summary><see cref="PendingField"/> for a field of type <typeparamref name="T"/>.</summary>
@@ -273,11 +281,17 @@ internal sealed class ProblemCollector(string typeName, string fieldName, string
     {
         _count++;
         if (_samples.Count >= MaxSamples) return;
-        var sample = $"{TypeNames.Of(instance.GetType())}#{index}";
+        var sample = instance is StaticFields statics ? $"static {statics.Type.Name}" : $"{TypeNames.Of(instance.GetType())}#{index}";
         if (describeValue is not null) sample += " " + describeValue(instance);
         if (error is not null) sample += $": {error.GetType().FullName}: {error.Message}";
         _samples.Add(sample);
     }
 
     public MigrationProblem ToProblem() => new(typeName, fieldName, kind, _count, [.. _samples]);
+}
+
+/// <summary>Stands for "the type itself" where a static field is migrated like the field of one instance.</summary>
+internal sealed class StaticFields(Type type)
+{
+    public Type Type { get; } = type;
 }

@@ -384,6 +384,33 @@ public sealed class LiveWorldTests
     }
 
     [Test]
+    public async Task Evaluate_StaticFieldRetyped_ValueConvertedAndUsersRecompiled()
+    {
+        await Value("class Score { static int total = 3; public static int Add(int v) => total += v; }");
+        await Value("Score.Add(39)");
+
+        var redefined = await Value("class Score { static long total = 3; public static long Add(long v) => total += v; }");
+
+        Assert.That(redefined, Does.Contain("static total converted"));
+        Assert.That(await Value("Score.Add(5_000_000_000)"), Is.EqualTo("5000000042"), "42 kept, now a long");
+    }
+
+    [Test]
+    public async Task Evaluate_StaticFieldNarrowedAndValueDoesNotFit_ConditionThenAbortKeepsIt()
+    {
+        await Value("class Big { public static long Value = long.MaxValue; }");
+
+        var redefining = _world.EvaluateAsync(Request("class Big { public static int Value = 1; }", session: "cond-static"), Deadline());
+        var condition = await _output.NextConditionAsync("cond-static", Deadline());
+        _world.Stdin("cond-static", "abort-redefinition\n");
+        var outcome = await redefining;
+
+        Assert.That(((IReadOnlyDictionary<string, object?>)condition["condition"]!)["field"], Is.EqualTo("Value"));
+        Assert.That(outcome, Is.TypeOf<EvalOutcome.Failed>());
+        Assert.That(await Value("Big.Value"), Is.EqualTo("9223372036854775807"));
+    }
+
+    [Test]
     public async Task Evaluate_SignatureChange_CallersUseTheNewDefinition()
     {
         await Value("int Sq(int v) => v * v;");

@@ -132,29 +132,37 @@ internal sealed class EditPlanner
         var typeName = newType.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat);
         var before = _plan.Refusals.Count;
         CheckShape(oldType, newType, typeName);
-        CheckStatics(oldType, newType, typeName);
+        CheckConstants(oldType, newType, typeName);
+        var staticSteps = MigrationPlanner.StaticSteps(oldType, newType, _new, _plan.Refusals);
         if (_plan.Refusals.Count > before) return;
-        var migrating = LayoutChanged(oldType, newType);
+        var migrating = LayoutChanged(oldType, newType) || staticSteps.Count > 0;
         if (migrating)
         {
             // In the rendered tree a record already carries the base that registers it.
             var tracked = newType.IsRecord
                 ? newType.BaseType?.ToDisplayString() == LiveTypeInjector.RecordBase["global::".Length..]
                 : newDecl is TypeDeclarationSyntax declaration && LiveTypeInjector.IsTrackable(declaration);
+            TypeMigrationPlan? migration = null;
             if (tracked)
             {
-                var migration = MigrationPlanner.Plan(oldType, newType, _new, _plan.Refusals);
-                if (migration is not null)
-                {
-                    _plan.Migrations.Add(migration);
-                    foreach (var symbol in migration.Inserts) _plan.Insert(symbol);
-                }
+                migration = MigrationPlanner.Plan(oldType, newType, _new, _plan.Refusals);
             }
-            else
+            else if (LayoutChanged(oldType, newType))
             {
                 RefuseLayoutChange(oldType, newType, typeName, UntrackedReason(newType));
             }
             if (_plan.Refusals.Count > before) return;
+            if (staticSteps.Count > 0)
+            {
+                migration = (migration ?? MigrationPlanner.Empty(newType)) with { StaticSteps = staticSteps };
+                foreach (var step in staticSteps) _changedIdentities.Add(step.DisplayName);
+            }
+            if (migration is not null)
+            {
+                _plan.Migrations.Add(migration);
+                foreach (var symbol in migration.Inserts) _plan.Insert(symbol);
+                foreach (var step in migration.StaticSteps) _plan.Insert(newType.GetMembers(step.DisplayName).OfType<IFieldSymbol>().First(f => f.IsStatic));
+            }
             foreach (var field in InstanceLayout.Of(oldType).Keys.Except(InstanceLayout.Of(newType).Keys)) _changedIdentities.Add(field);
         }
 
@@ -210,9 +218,13 @@ internal sealed class EditPlanner
         {
             case IFieldSymbol { IsStatic: true, IsConst: false } field when HasInitializer(field):
                 // EnC never runs an added static field's initializer (research/enc-edits.md §8):
-                // the target calls the field's hidden helper once after applying the delta.
+                // the target calls the field's hidden helper once after applying the delta. A
+                // retyped static keeps its converted value instead (the migration writes it).
                 _plan.Insert(field);
-                _plan.StaticInitializers.Add(LiveTypeInjector.InitializerHelperName(field.Name));
+                if (!_plan.Migrations.Any(m => m.StaticSteps.Any(s => s.DisplayName == field.Name) && m.TypeName == Migration.ClrTypeNames.Of(type)))
+                {
+                    _plan.StaticInitializers.Add(LiveTypeInjector.InitializerHelperName(field.Name));
+                }
                 return;
             case IMethodSymbol or IPropertySymbol or IEventSymbol when type.IsGenericType:
                 // Inserting into an already-instantiated generic type crashed the process (research/enc-edits.md §3).
@@ -304,16 +316,8 @@ internal sealed class EditPlanner
         }
     }
 
-    private void CheckStatics(INamedTypeSymbol oldType, INamedTypeSymbol newType, string typeName)
+    private void CheckConstants(INamedTypeSymbol oldType, INamedTypeSymbol newType, string typeName)
     {
-        foreach (var newStatic in newType.GetMembers().OfType<IFieldSymbol>().Where(f => f.IsStatic && !f.IsConst))
-        {
-            var oldStatic = oldType.GetMembers(newStatic.Name).OfType<IFieldSymbol>().FirstOrDefault(f => f.IsStatic);
-            if (oldStatic is not null && Display(oldStatic.Type) != Display(newStatic.Type))
-            {
-                Refuse(typeName, newStatic.Name, $"changing a static field from {Display(oldStatic.Type)} to {Display(newStatic.Type)} needs migration of its value, which this version does not do yet");
-            }
-        }
         foreach (var newConst in newType.GetMembers().OfType<IFieldSymbol>().Where(f => f.IsConst))
         {
             var oldConst = oldType.GetMembers(newConst.Name).OfType<IFieldSymbol>().FirstOrDefault(f => f.IsConst);

@@ -103,6 +103,36 @@ internal static class MigrationPlanner
             inserts);
     }
 
+    /// <summary>A plan that migrates no instance field (only static ones).</summary>
+    public static TypeMigrationPlan Empty(INamedTypeSymbol type) => new(
+        ClrTypeNames.Of(type), type.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat),
+        Array.Empty<FieldMigrationStep>(), Array.Empty<(string, string, string)>(), Array.Empty<string>(), Array.Empty<ISymbol>());
+
+    /// <summary>
+    /// Static fields that kept their name and changed their type: their one value converts by the
+    /// tiers of instance fields (research/migration.md §7.7 "Statics"); a tier-3 change is refused.
+    /// </summary>
+    public static List<FieldMigrationStep> StaticSteps(INamedTypeSymbol oldType, INamedTypeSymbol newType, Microsoft.CodeAnalysis.CSharp.CSharpCompilation newCompilation, List<RefusedEdit> refusals)
+    {
+        var typeName = newType.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat);
+        var steps = new List<FieldMigrationStep>();
+        foreach (var field in newType.GetMembers().OfType<IFieldSymbol>().Where(f => f.IsStatic && !f.IsConst && !f.IsImplicitlyDeclared))
+        {
+            var old = oldType.GetMembers(field.Name).OfType<IFieldSymbol>().FirstOrDefault(f => f.IsStatic && !f.IsConst);
+            if (old is null || Same(old.Type, field.Type)) continue;
+            var conversion = ConversionClassifier.Classify(old.Type, field.Type, newCompilation);
+            if (conversion is null)
+            {
+                refusals.Add(new RefusedEdit(typeName, field.Name,
+                    $"FieldConversionError: no implicit conversion of the static field's value from {Display(old.Type)} to {Display(field.Type)}; keep the old type, or give the new field another name"));
+                continue;
+            }
+            steps.Add(new FieldMigrationStep(field.Name, field.Name, ClrTypeNames.Of(field.Type), FieldSource.OldField, old.Name, ClrTypeNames.Of(old.Type), conversion.Value,
+                null, CSharp(field.Type), CSharp(old.Type)));
+        }
+        return steps;
+    }
+
     private static FieldMigrationStep Step(LayoutField field, FieldSource source, LayoutField old, Conversion conversion) =>
         new(field.Name, field.MetadataName, ClrTypeNames.Of(field.Type), source, old.MetadataName, ClrTypeNames.Of(old.Type), conversion,
             InitializerOf(field.Declared), CSharp(field.Type), CSharp(old.Type));

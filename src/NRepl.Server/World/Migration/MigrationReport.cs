@@ -11,7 +11,8 @@ internal static class MigrationReport
         var parts = stage.Plans.Select((plan, i) =>
         {
             var count = i < prepared.InstanceCounts.Length ? prepared.InstanceCounts[i] : 0;
-            return $"{plan.DisplayName}: {count} live instance{(count == 1 ? "" : "s")} migrated";
+            var statics = plan.StaticSteps.Count == 0 ? "" : $", static {string.Join(", ", plan.StaticSteps.Select(s => s.DisplayName))} converted";
+            return $"{plan.DisplayName}: {count} live instance{(count == 1 ? "" : "s")} migrated{statics}";
         });
         return string.Join("\n", parts);
     }

@@ -33,4 +33,8 @@ internal sealed record TypeMigrationPlan(
     IReadOnlyList<FieldMigrationStep> Steps,
     IReadOnlyList<(string Field, string FieldType, string DisplayName)> Discarded,
     IReadOnlyList<string> Warnings,
-    IReadOnlyList<ISymbol> Inserts);
+    IReadOnlyList<ISymbol> Inserts)
+{
+    /// <summary>Retyped static fields, converted by the same tiers as instance fields.</summary>
+    public IReadOnlyList<FieldMigrationStep> StaticSteps { get; init; } = Array.Empty<FieldMigrationStep>();
+}
