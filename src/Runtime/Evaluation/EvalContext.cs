@@ -61,7 +61,7 @@ internal sealed class EvalContext
         {
             _thread = Thread.CurrentThread;
             // An interrupt that came before the thread ran could not reach it: deliver it now, so a
-            // Thread.Sleep or wait in code without loop checks still ends.
+            // a sleep or a wait in code without loop checks still ends.
             if (_interruptRequested) _thread.Interrupt();
         }
     }
