@@ -23,7 +23,11 @@ internal abstract record CompileResult
         int? EvalMethodToken,
         string? DefinitionSummary,
         int[] InitializerTokens,
-        MigrationStage? Migration = null) : CompileResult;
+        MigrationStage? Migration = null) : CompileResult
+    {
+        /// <summary>Warnings about the change, for the eval's err stream.</summary>
+        public IReadOnlyList<string> Warnings { get; init; } = Array.Empty<string>();
+    }
 
     /// <summary>
     /// Nothing reached the target: compile errors, or a change that cannot be applied live.

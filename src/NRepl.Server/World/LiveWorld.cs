@@ -262,6 +262,7 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
                         var applied = await _target.ApplyDeltaAsync(delta.Metadata, delta.IL, delta.Pdb, delta.InitializerTokens, CancellationToken.None).ConfigureAwait(false);
                         _compiler.Commit(delta);
                         foreach (var error in applied.InitializerErrors) _output.Write(request.SessionId, request.EvalId, true, error + "\n");
+                        foreach (var warning in delta.Warnings) _output.Write(request.SessionId, request.EvalId, true, warning + "\n");
                     }
                     catch (TargetUpdateException refused)
                     {
@@ -356,7 +357,7 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
             return (Refused("The runtime refused the redefinition (every instance is unchanged): " + refused.Message), null, null);
         }
         _compiler.Commit(delta);
-        foreach (var warning in stage.Plans.SelectMany(p => p.Warnings)) _output.Write(request.SessionId, request.EvalId, true, warning + "\n");
+        foreach (var warning in stage.Plans.SelectMany(p => p.Warnings).Concat(delta.Warnings)) _output.Write(request.SessionId, request.EvalId, true, warning + "\n");
         var report = MigrationReport.Committed(stage, prepared);
         var summary = delta.DefinitionSummary is null ? report : delta.DefinitionSummary + "\n" + report;
         return (null, delta.EvalMethodToken, summary);

@@ -237,7 +237,7 @@ internal sealed class WorldCompiler
 
             var next = new WorldSnapshot(_definitions.ToImmutable(), _usings.ToImmutable(), _holders.ToImmutable(), evalTree,
                 candidate, main.Baseline!, heapSize, generation);
-            return new CompileResult.Delta(next, metadataBytes, main.IL, main.Pdb, token, Summary(candidate), initializers, stage);
+            return new CompileResult.Delta(next, metadataBytes, main.IL, main.Pdb, token, Summary(candidate), initializers, stage) { Warnings = plan.Warnings };
         }
 
         // ---- definitions --------------------------------------------------------------------

@@ -242,11 +242,14 @@ public sealed class WorldCompilerTests
     }
 
     [Test]
-    public void Compile_FieldInitializerChange_Applied()
+    public void Compile_FieldInitializerChange_AppliedWithInitializerNotRerunWarning()
     {
         Apply("class Counter { public int Start = 1; }");
 
-        Apply("class Counter { public int Start = 5; }");
+        var delta = Apply("class Counter { public int Start = 5; }");
+
+        Assert.That(delta.Warnings.Single(), Does.StartWith("InitializerNotRerun: Counter.Start has a new initializer (5)"));
+        Assert.That(delta.Migration, Is.Null, "no layout change, nothing to migrate");
     }
 
     [Test]

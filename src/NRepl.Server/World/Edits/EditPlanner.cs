@@ -167,6 +167,7 @@ internal sealed class EditPlanner
         }
 
         var initializersChanged = InstanceInitializers(oldType) != InstanceInitializers(newType);
+        if (initializersChanged) WarnInitializersNotRerun(oldType, newType, typeName);
         var oldMembers = oldType.GetMembers().Where(IsEditableMember).ToList();
         var newMembers = newType.GetMembers().Where(IsEditableMember).ToList();
 
@@ -469,6 +470,32 @@ internal sealed class EditPlanner
         IFieldSymbol f => f.IsStatic && !f.IsImplicitlyDeclared, // instance fields are checked as the layout
         _ => false,
     };
+
+    /// <summary>
+    /// A changed initializer of a field that existed before applies to new instances only; live
+    /// ones keep their values (research/migration.md §7.4: users were confused when this was silent).
+    /// </summary>
+    private void WarnInitializersNotRerun(INamedTypeSymbol oldType, INamedTypeSymbol newType, string typeName)
+    {
+        var oldFields = InstanceLayout.Of(oldType);
+        foreach (var (name, field) in InstanceLayout.Of(newType))
+        {
+            if (!oldFields.TryGetValue(name, out var old) || ClrTypeNames.Of(old.Type) != ClrTypeNames.Of(field.Type)) continue;
+            var before = InitializerText(old.Declared);
+            var after = InitializerText(field.Declared);
+            if (before != after && after is not null)
+            {
+                _plan.Warnings.Add($"InitializerNotRerun: {typeName}.{name} has a new initializer ({after}); it applies to new instances, the live ones keep their values.");
+            }
+        }
+    }
+
+    private static string? InitializerText(ISymbol member) => member.DeclaringSyntaxReferences.Select(r => r.GetSyntax() switch
+    {
+        VariableDeclaratorSyntax v => v.Initializer?.Value.ToString(),
+        PropertyDeclarationSyntax p => p.Initializer?.Value.ToString(),
+        _ => null,
+    }).FirstOrDefault(text => text is not null);
 
     private static string InstanceInitializers(INamedTypeSymbol type) => string.Join("\n",
         type.GetMembers().Where(m => !m.IsStatic && m is IFieldSymbol or IPropertySymbol)
