@@ -43,6 +43,20 @@ public static class Live
         return DiscardedValues.Of(instance);
     }
 
+    /// <summary>
+    /// Registers a handler that picks restarts for the conditions of live migrations, the way Lisp's
+    /// handler-bind does, so scripts and load-file need no one at the keyboard. It sees each condition
+    /// and returns a restart as it would be typed (<c>"use-default"</c>, <c>"use-value-for-all 0"</c>,
+    /// <c>"abort-redefinition"</c>) or null to decline. The most recently registered handler is asked
+    /// first; when none picks a restart, an interactive client is asked, else the condition's default applies.
+    /// </summary>
+    /// <returns>Unregisters the handler when disposed.</returns>
+    public static IDisposable HandleConditions(Func<LiveCondition, string?> handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        return ConditionHandlers.Add(handler);
+    }
+
     /// <summary>One <see cref="Every"/> loop and its thread.</summary>
     private sealed class LiveLoop : IDisposable
     {

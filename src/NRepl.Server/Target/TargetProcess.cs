@@ -303,6 +303,9 @@ internal sealed class TargetProcess
             case MigrationPrepared prepared:
                 CompleteRequest(prepared.RequestId, prepared);
                 break;
+            case RestartChosen chosen:
+                CompleteRequest(chosen.RequestId, chosen);
+                break;
             case Log log:
                 _logger.Log(log.Severity switch
                 {

@@ -131,6 +131,15 @@ public sealed class TargetSupervisor : IAsyncDisposable
         return reply;
     }
 
+    /// <summary>Asks the condition handlers registered by world code which restart they pick (null: none did).</summary>
+    public async Task<RestartChosen> ChooseRestartAsync(string conditionType, string typeName, string fieldName, int failing, int instances,
+        string[] samples, string[] restarts, CancellationToken ct)
+    {
+        var id = Interlocked.Increment(ref _nextRequestId);
+        return (RestartChosen)await Current().RequestAsync(id,
+            new ChooseRestart(id, conditionType, typeName, fieldName, failing, instances, samples, restarts), ct).ConfigureAwait(false);
+    }
+
     /// <summary>Drops the prepared migration (no instance was changed) and resumes paused work. Harmless when nothing is prepared.</summary>
     public async Task AbortMigrationAsync(CancellationToken ct)
     {

@@ -307,9 +307,9 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
             if (prepared.Error is null && prepared.Problems.Length == 0) break;
             var problem = prepared.Problems.FirstOrDefault();
             var key = problem is null ? default : (problem.TypeName, problem.FieldName);
-            var choice = prepared.Error is null && !request.IsLoadFile
-                ? await AskAsync(request, stage, prepared, level: values.ContainsKey(key) ? 2 : 1, ct).ConfigureAwait(false)
-                : new RestartChoice(MigrationCondition.Abort, null); // no one to ask (load-file): the documented default
+            var choice = prepared.Error is null
+                ? await ResolveConditionAsync(request, stage, prepared, level: values.ContainsKey(key) ? 2 : 1, ct).ConfigureAwait(false)
+                : new RestartChoice(MigrationCondition.Abort, null);
             switch (choice.Name)
             {
                 case MigrationCondition.UseDefault:
@@ -365,19 +365,48 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
 
     private static EvalOutcome.Failed Refused(string text) => new(text, "LiveUpdateRefusedException", "LiveUpdateRefusedException");
 
-    /// <summary>Raises a condition for the first problem on the eval and waits for the user's restart.</summary>
-    private async Task<RestartChoice> AskAsync(EvalRequest request, MigrationStage stage, MigrationPrepared prepared, int level, CancellationToken ct)
+    /// <summary>
+    /// Raises a condition for the first problem: a handler registered by world code
+    /// (<c>Live.HandleConditions</c>) may pick the restart; otherwise the user is asked on the eval, or,
+    /// with no one to ask (load-file), the condition's default (abort-redefinition) applies.
+    /// </summary>
+    private async Task<RestartChoice> ResolveConditionAsync(EvalRequest request, MigrationStage stage, MigrationPrepared prepared, int level, CancellationToken ct)
     {
         var problem = prepared.Problems[0];
         var index = Array.FindIndex(stage.Migrations, m => m.TypeName == problem.TypeName);
         var condition = new MigrationCondition(request.SessionId, request.EvalId, level, problem,
             stage.Plans.FirstOrDefault(p => p.TypeName == problem.TypeName), index >= 0 && index < prepared.InstanceCounts.Length ? prepared.InstanceCounts[index] : 0);
+        var handled = await _target.ChooseRestartAsync(problem.Kind, problem.TypeName, problem.FieldName, problem.FailingInstances, condition.InstanceCount,
+            problem.Samples, condition.Restarts.Select(r => r.Name).ToArray(), ct).ConfigureAwait(false);
+        if (handled.HandlerError is { } handlerError) _output.Write(request.SessionId, request.EvalId, true, handlerError);
+        var headline = condition.Text().Split('\n')[0];
+        if (handled.Answer is { } answer)
+        {
+            if (condition.TryChoose(answer))
+            {
+                var chosen = await condition.Choice.ConfigureAwait(false);
+                _output.Write(request.SessionId, request.EvalId, true, $"{headline}\nHandled by a condition handler: {chosen.Name}{(chosen.Value is null ? "" : " " + chosen.Value)}\n");
+                return chosen;
+            }
+            _output.Write(request.SessionId, request.EvalId, true, $"A condition handler answered \"{answer}\", which is not a restart of this condition.\n");
+        }
+        if (request.IsLoadFile)
+        {
+            _output.Write(request.SessionId, request.EvalId, true, $"{headline}\nNo handler and no one to ask (load-file): the default restart {MigrationCondition.Abort} applies.\n");
+            return new RestartChoice(MigrationCondition.Abort, null);
+        }
+        return await AskAsync(condition, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Shows the condition on the eval and waits for the user's restart.</summary>
+    private async Task<RestartChoice> AskAsync(MigrationCondition condition, CancellationToken ct)
+    {
         _conditions[condition.Id] = condition;
         try
         {
-            _output.Write(request.SessionId, request.EvalId, true, condition.Text());
-            _output.Condition(request.SessionId, request.EvalId, condition.Fields());
-            _output.NeedInput(request.SessionId, request.EvalId);
+            _output.Write(condition.SessionId, condition.EvalId, true, condition.Text());
+            _output.Condition(condition.SessionId, condition.EvalId, condition.Fields());
+            _output.NeedInput(condition.SessionId, condition.EvalId);
             return await condition.Choice.WaitAsync(ct).ConfigureAwait(false);
         }
         catch (OperationCanceledException)

@@ -92,6 +92,8 @@ internal static class MessageSerializer
                 MessageKind.MigrationPrepared => MigrationPrepared.Read(r),
                 MessageKind.CommitMigration => CommitMigration.Read(r),
                 MessageKind.AbortMigration => AbortMigration.Read(r),
+                MessageKind.ChooseRestart => ChooseRestart.Read(r),
+                MessageKind.RestartChosen => RestartChosen.Read(r),
                 _ => throw new InvalidDataException($"Unknown message kind {(byte)kind}."),
             };
         }

@@ -14,6 +14,7 @@ public enum MessageKind : byte
     PrepareMigration = 8,
     CommitMigration = 9,
     AbortMigration = 10,
+    ChooseRestart = 11,
 
     // target -> server
     Hello = 64,
@@ -24,4 +25,5 @@ public enum MessageKind : byte
     EvalCompleted = 69,
     Log = 70,
     MigrationPrepared = 71,
+    RestartChosen = 72,
 }

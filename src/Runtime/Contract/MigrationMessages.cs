@@ -184,3 +184,29 @@ public sealed record AbortMigration(long RequestId) : TargetMessage
     internal override void WritePayload(BinaryWriter w) => w.Write(RequestId);
     internal static AbortMigration Read(BinaryReader r) => new(r.ReadInt64());
 }
+
+/// <summary>
+/// Before asking the user (or applying a condition's default), the server asks the target whether a
+/// condition handler registered by world code (<c>Live.HandleConditions</c>) picks a restart.
+/// Answered by <see cref="RestartChosen"/>.
+/// </summary>
+public sealed record ChooseRestart(long RequestId, string ConditionType, string TypeName, string FieldName, int FailingInstances, int Instances,
+    string[] Samples, string[] Restarts) : TargetMessage
+{
+    public override MessageKind Kind => MessageKind.ChooseRestart;
+    internal override void WritePayload(BinaryWriter w)
+    {
+        w.Write(RequestId); w.Write(ConditionType); w.Write(TypeName); w.Write(FieldName); w.Write(FailingInstances); w.Write(Instances);
+        w.WriteStrings(Samples); w.WriteStrings(Restarts);
+    }
+    internal static ChooseRestart Read(BinaryReader r) => new(r.ReadInt64(), r.ReadString(), r.ReadString(), r.ReadString(), r.ReadInt32(), r.ReadInt32(),
+        r.ReadStrings(), r.ReadStrings());
+}
+
+/// <summary>A handler's answer, written as on stdin (<c>use-default</c>, <c>use-value-for-all 0</c>), or null when none handled it.</summary>
+public sealed record RestartChosen(long RequestId, string? Answer, string? HandlerError) : TargetMessage
+{
+    public override MessageKind Kind => MessageKind.RestartChosen;
+    internal override void WritePayload(BinaryWriter w) { w.Write(RequestId); w.WriteNullable(Answer); w.WriteNullable(HandlerError); }
+    internal static RestartChosen Read(BinaryReader r) => new(r.ReadInt64(), r.ReadNullable(), r.ReadNullable());
+}

@@ -161,6 +161,9 @@ internal sealed class TargetHost
             case AbortMigration abort:
                 _migrations.Abort(abort);
                 break;
+            case ChooseRestart choose:
+                Post(ConditionHandlers.Choose(choose));
+                break;
             default:
                 Post(new Log(LogSeverity.Error, $"Unexpected message {message.Kind} from the server; ignored."));
                 break;

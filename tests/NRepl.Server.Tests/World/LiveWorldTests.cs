@@ -320,6 +320,22 @@ public sealed class LiveWorldTests
     }
 
     [Test]
+    public async Task LoadFile_ConditionHandlerRegisteredByWorldCode_PicksTheRestart()
+    {
+        await Value("class Reading { public long Raw; }");
+        await Value("var readings = new List<Reading> { new Reading { Raw = 12 }, new Reading { Raw = long.MaxValue } };");
+        await Value("var handler = Live.HandleConditions(c => c.Type == \"FieldConversionError\" && c.Field == \"Raw\" ? \"use-value-for-all -1\" : null);");
+
+        var request = Request("class Reading { public int Raw; }", file: "/src/reading.cs", loadFile: true);
+        var outcome = await _world.EvaluateAsync(request, Deadline());
+
+        Assert.That(outcome, Is.TypeOf<EvalOutcome.Value>(), outcome.ToString());
+        Assert.That(_output.ErrOf(request.EvalId), Does.Contain("Handled by a condition handler: use-value-for-all -1"));
+        Assert.That(await Value("readings[0].Raw + \",\" + readings[1].Raw"), Is.EqualTo("\"12,-1\""));
+        await Eval("handler.Dispose();");
+    }
+
+    [Test]
     public async Task LoadFile_MigrationProblem_NoOneToAskSoTheDefaultAbortApplies()
     {
         await Value("class Cell { public long V; }");
