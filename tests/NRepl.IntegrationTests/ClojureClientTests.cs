@@ -71,7 +71,7 @@ public sealed class ClojureClientTests
             Assert.That(facts["after-interrupt"], Is.EqualTo("\"48\""));
             Assert.That(facts["condition-err"], Is.EqualTo("true"), "the condition is reported as err text");
             Assert.That(facts["condition-restart"], Is.EqualTo("true"), "with numbered restarts");
-            Assert.That(facts["migrated"], Is.EqualTo("\"class Probe\\nProbe: 2 live instances migrated\""));
+            Assert.That(facts["migrated"], Is.EqualTo("\"class Probe\\nProbe: 2 live instances migrated (version 1 -> 2)\""));
             Assert.That(facts["probe-values"], Is.EqualTo("\"\\\"1,0\\\"\""), "use-default gave the value that did not fit its default");
         });
     }

@@ -374,8 +374,10 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
     {
         var problem = prepared.Problems[0];
         var index = Array.FindIndex(stage.Migrations, m => m.TypeName == problem.TypeName);
+        var migration = index >= 0 ? stage.Migrations[index] : null;
         var condition = new MigrationCondition(request.SessionId, request.EvalId, level, problem,
-            stage.Plans.FirstOrDefault(p => p.TypeName == problem.TypeName), index >= 0 && index < prepared.InstanceCounts.Length ? prepared.InstanceCounts[index] : 0);
+            stage.Plans.FirstOrDefault(p => p.TypeName == problem.TypeName), index >= 0 && index < prepared.InstanceCounts.Length ? prepared.InstanceCounts[index] : 0,
+            migration?.FromVersion ?? 1, migration?.ToVersion ?? 2);
         var handled = await _target.ChooseRestartAsync(problem.Kind, problem.TypeName, problem.FieldName, problem.FailingInstances, condition.InstanceCount,
             problem.Samples, condition.Restarts.Select(r => r.Name).ToArray(), ct).ConfigureAwait(false);
         if (handled.HandlerError is { } handlerError) _output.Write(request.SessionId, request.EvalId, true, handlerError);

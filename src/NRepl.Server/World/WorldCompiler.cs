@@ -235,8 +235,13 @@ internal sealed class WorldCompiler
             }
             var initializers = plan.StaticInitializers.Where(tokens.ContainsKey).Select(name => tokens[name]).ToArray();
 
+            var versions = _world.ShapeVersions;
+            foreach (var migration in stage?.Migrations ?? Array.Empty<TypeMigration>())
+            {
+                versions = versions.SetItem(migration.TypeName, migration.ToVersion);
+            }
             var next = new WorldSnapshot(_definitions.ToImmutable(), _usings.ToImmutable(), _holders.ToImmutable(), evalTree,
-                candidate, main.Baseline!, heapSize, generation);
+                candidate, main.Baseline!, heapSize, generation) { ShapeVersions = versions };
             return new CompileResult.Delta(next, metadataBytes, main.IL, main.Pdb, token, Summary(candidate), initializers, stage) { Warnings = plan.Warnings };
         }
 
@@ -547,7 +552,7 @@ internal sealed class WorldCompiler
             var metadataBytes = emitted.Metadata;
             var (tokens, heap) = DeltaInspector.FindMethods(metadataBytes, world.StringHeapSize, helperNames.Values.Concat(fallbackNames.Values).ToList());
             var migrations = plans.Select(p => new TypeMigration(
-                p.TypeName, 0, 1,
+                p.TypeName, world.ShapeVersionOf(p.TypeName), world.ShapeVersionOf(p.TypeName) + 1,
                 p.Steps.Select(s => new FieldStep(
                     new FieldRef(s.Field, s.FieldType), s.Source,
                     s.OldField is null ? null : new FieldRef(s.OldField, s.OldFieldType!),

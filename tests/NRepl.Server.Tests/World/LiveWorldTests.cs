@@ -256,6 +256,7 @@ public sealed class LiveWorldTests
         var described = (IReadOnlyDictionary<string, object?>)condition["condition"]!;
         Assert.That((described["type"], described["class"], described["field"], described["failing"], described["instances"]),
             Is.EqualTo(("FieldConversionError", "Meter", "Reading", 1L, 10L)));
+        Assert.That((described["from-version"], described["to-version"]), Is.EqualTo((1L, 2L)));
         var restarts = ((IEnumerable<object?>)condition["restarts"]!).Cast<IReadOnlyDictionary<string, object?>>().Select(r => r["name"]).ToList();
         Assert.That(restarts, Is.EqualTo(new[] { "use-value-for-all", "use-default", "accept-with-defaults", "abort-redefinition" }));
         Assert.That(condition["level"], Is.EqualTo(1L));

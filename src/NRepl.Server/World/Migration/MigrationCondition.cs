@@ -24,8 +24,11 @@ internal sealed class MigrationCondition
 
     private readonly TaskCompletionSource<RestartChoice> _choice = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public MigrationCondition(string sessionId, string evalId, int level, MigrationProblem problem, TypeMigrationPlan? plan, int instanceCount)
+    public MigrationCondition(string sessionId, string evalId, int level, MigrationProblem problem, TypeMigrationPlan? plan, int instanceCount,
+        int fromVersion, int toVersion)
     {
+        FromVersion = fromVersion;
+        ToVersion = toVersion;
         SessionId = sessionId;
         EvalId = evalId;
         Level = level;
@@ -59,6 +62,10 @@ internal sealed class MigrationCondition
     public TypeMigrationPlan? Plan { get; }
 
     public int InstanceCount { get; }
+
+    public int FromVersion { get; }
+
+    public int ToVersion { get; }
 
     public IReadOnlyList<Restart> Restarts { get; }
 
@@ -96,7 +103,7 @@ internal sealed class MigrationCondition
         var type = Plan?.DisplayName ?? Problem.TypeName;
         var step = Plan?.Steps.FirstOrDefault(s => s.Field == Problem.FieldName || s.DisplayName == Problem.FieldName);
         var conversion = step?.OldFieldType is { } from ? $" ({CSharpNames.Of(from)} -> {CSharpNames.Of(step.FieldType)})" : "";
-        sb.Append($"{Problem.Kind}: {type}.{Problem.FieldName}{conversion}: {Problem.FailingInstances} of {InstanceCount} live instance{Plural(InstanceCount)} cannot get a value.\n");
+        sb.Append($"{Problem.Kind}: {type}.{Problem.FieldName}{conversion}, version {FromVersion} -> {ToVersion}: {Problem.FailingInstances} of {InstanceCount} live instance{Plural(InstanceCount)} cannot get a value.\n");
         foreach (var sample in Problem.Samples) sb.Append("  ").Append(sample).Append('\n');
         sb.Append(Level > 1 ? $"Restarts (level {Level}):\n" : "Restarts:\n");
         for (var i = 0; i < Restarts.Count; i++)
@@ -116,6 +123,8 @@ internal sealed class MigrationCondition
             ["type"] = Problem.Kind,
             ["class"] = Plan?.DisplayName ?? Problem.TypeName,
             ["field"] = Problem.FieldName,
+            ["from-version"] = (long)FromVersion,
+            ["to-version"] = (long)ToVersion,
             ["instances"] = (long)InstanceCount,
             ["failing"] = (long)Problem.FailingInstances,
             ["samples"] = Problem.Samples,

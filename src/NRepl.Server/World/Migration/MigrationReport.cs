@@ -11,8 +11,9 @@ internal static class MigrationReport
         var parts = stage.Plans.Select((plan, i) =>
         {
             var count = i < prepared.InstanceCounts.Length ? prepared.InstanceCounts[i] : 0;
+            var versions = i < stage.Migrations.Length ? $" (version {stage.Migrations[i].FromVersion} -> {stage.Migrations[i].ToVersion})" : "";
             var statics = plan.StaticSteps.Count == 0 ? "" : $", static {string.Join(", ", plan.StaticSteps.Select(s => s.DisplayName))} converted";
-            return $"{plan.DisplayName}: {count} live instance{(count == 1 ? "" : "s")} migrated{statics}";
+            return $"{plan.DisplayName}: {count} live instance{(count == 1 ? "" : "s")} migrated{statics}{versions}";
         });
         return string.Join("\n", parts);
     }

@@ -23,6 +23,11 @@ internal sealed record WorldSnapshot(
     long StringHeapSize,
     int Generation)
 {
+    /// <summary>Shape version of each world type whose instances were migrated (types never migrated are at version 1).</summary>
+    public ImmutableDictionary<string, int> ShapeVersions { get; init; } = ImmutableDictionary<string, int>.Empty;
+
+    public int ShapeVersionOf(string clrTypeName) => ShapeVersions.GetValueOrDefault(clrTypeName, 1);
+
     public IReadOnlyList<UsingDefinition> UsingsOf(string ns) =>
         Usings.TryGetValue(ns, out var list) ? list : ImmutableList<UsingDefinition>.Empty;
 }
