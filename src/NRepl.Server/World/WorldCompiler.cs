@@ -419,7 +419,7 @@ internal sealed class WorldCompiler
             var session = SymbolDisplay.FormatLiteral(_sessionId, quote: true);
             for (var i = 1; i <= 3; i++)
             {
-                if (names.Contains("_" + i)) sb.Append($"object? _{i} = global::NRepl.Runtime.Repl.Value({session}, {i});\n");
+                if (names.Contains("_" + i)) sb.Append($"dynamic? _{i} = global::NRepl.Runtime.Repl.Value({session}, {i});\n");
             }
             if (names.Contains("_e")) sb.Append($"global::System.Exception? _e = global::NRepl.Runtime.Repl.LastException({session});\n");
             return sb.ToString();

@@ -174,6 +174,9 @@ public sealed class LiveWorldTests
         Assert.That(await Value("_1", session: "values-a"), Is.EqualTo("42"));
         Assert.That(await Value("_2", session: "values-a"), Is.EqualTo("42"), "_1 was 42 when _1 was evaluated");
         Assert.That(await Value("_1", session: "values-b"), Is.EqualTo("\"other\""));
+        await Value("record Pair(int A, int B);", session: "values-a");
+        await Value("new Pair(3, 4)", session: "values-a");
+        Assert.That(await Value("_1.A + _1.B", session: "values-a"), Is.EqualTo("7"), "last values are dynamic: members work without a cast");
     }
 
     [Test]
