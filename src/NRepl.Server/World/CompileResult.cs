@@ -25,8 +25,11 @@ internal abstract record CompileResult
         int[] InitializerTokens,
         MigrationStage? Migration = null) : CompileResult
     {
-        /// <summary>Warnings about the change, for the eval's err stream.</summary>
-        public IReadOnlyList<string> Warnings { get; init; } = Array.Empty<string>();
+        /// <summary>Warnings about the change (migrations' included), for handlers and the eval's err stream.</summary>
+        public IReadOnlyList<ChangeWarning> Warnings { get; init; } = Array.Empty<ChangeWarning>();
+
+        /// <summary>The types whose inferred rename was refused for this compile (kept when it is compiled again).</summary>
+        public IReadOnlySet<string>? NoRenameInference { get; init; }
     }
 
     /// <summary>

@@ -250,6 +250,12 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
                 ServerLog.CompilerFailed(_logger, e);
                 return (new EvalOutcome.Failed("Internal error in the world compiler (the world is unchanged): " + e.Message, e.GetType().FullName!, e.GetType().FullName!), null, null);
             }
+            if (result is CompileResult.Delta { Warnings.Count: > 0 } warned)
+            {
+                var (handled, refusal) = await HandleWarningsAsync(warned, parsed, request, ct).ConfigureAwait(false);
+                if (refusal is not null) return (refusal, null, null);
+                result = handled;
+            }
             switch (result)
             {
                 case CompileResult.Failed failed:
@@ -262,7 +268,7 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
                         var applied = await _target.ApplyDeltaAsync(delta.Metadata, delta.IL, delta.Pdb, delta.InitializerTokens, CancellationToken.None).ConfigureAwait(false);
                         _compiler.Commit(delta);
                         foreach (var error in applied.InitializerErrors) _output.Write(request.SessionId, request.EvalId, true, error + "\n");
-                        foreach (var warning in delta.Warnings) _output.Write(request.SessionId, request.EvalId, true, warning + "\n");
+                        foreach (var warning in delta.Warnings) _output.Write(request.SessionId, request.EvalId, true, warning.Message + "\n");
                     }
                     catch (TargetUpdateException refused)
                     {
@@ -325,12 +331,12 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
                     // The value is code: a new helpers generation carries it, and the main delta is planned again on top.
                     await _target.AbortMigrationAsync(CancellationToken.None).ConfigureAwait(false);
                     _compiler.CommitAborted(stage);
-                    var recompiled = _compiler.Compile(parsed, request.IsLoadFile ? request.FilePath ?? "(load-file)" : null, request.SessionId, values);
+                    var recompiled = _compiler.Compile(parsed, request.IsLoadFile ? request.FilePath ?? "(load-file)" : null, request.SessionId, values, delta.NoRenameInference);
                     if (recompiled is CompileResult.Failed failed)
                     {
                         _output.Write(request.SessionId, request.EvalId, true, failed.ErrorText + "\n");
                         values.Remove(key);
-                        recompiled = _compiler.Compile(parsed, request.IsLoadFile ? request.FilePath ?? "(load-file)" : null, request.SessionId, values);
+                        recompiled = _compiler.Compile(parsed, request.IsLoadFile ? request.FilePath ?? "(load-file)" : null, request.SessionId, values, delta.NoRenameInference);
                     }
                     if (recompiled is not CompileResult.Delta { Migration: { } nextStage } next)
                     {
@@ -357,13 +363,52 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
             return (Refused("The runtime refused the redefinition (every instance is unchanged): " + refused.Message), null, null);
         }
         _compiler.Commit(delta);
-        foreach (var warning in stage.Plans.SelectMany(p => p.Warnings).Concat(delta.Warnings)) _output.Write(request.SessionId, request.EvalId, true, warning + "\n");
+        foreach (var warning in delta.Warnings) _output.Write(request.SessionId, request.EvalId, true, warning.Message + "\n");
         var report = MigrationReport.Committed(stage, prepared);
         var summary = delta.DefinitionSummary is null ? report : delta.DefinitionSummary + "\n" + report;
         return (null, delta.EvalMethodToken, summary);
     }
 
     private static EvalOutcome.Failed Refused(string text) => new(text, "LiveUpdateRefusedException", "LiveUpdateRefusedException");
+
+    /// <summary>
+    /// Warnings do not stop a redefinition, but handlers registered by world code see each one first
+    /// (as Lisp's handler-bind sees a warning): muffle-warning drops it, not-a-rename compiles the
+    /// redefinition again with the inferred rename undone, abort-redefinition refuses the whole change.
+    /// Nothing has been applied yet.
+    /// </summary>
+    private async Task<(CompileResult Result, EvalOutcome? Refusal)> HandleWarningsAsync(CompileResult.Delta delta, ParsedSubmission parsed, EvalRequest request, CancellationToken ct)
+    {
+        var notRenames = new HashSet<string>(StringComparer.Ordinal);
+        CompileResult result = delta;
+        while (result is CompileResult.Delta current && current.Warnings.Count > 0)
+        {
+            var kept = new List<ChangeWarning>();
+            var recompile = false;
+            foreach (var warning in current.Warnings)
+            {
+                var answer = await _target.ChooseRestartAsync(warning.Kind, warning.TypeName, warning.Field, 0, 0,
+                    new[] { warning.Message }, warning.Restarts, ct).ConfigureAwait(false);
+                if (answer.HandlerError is { } error) _output.Write(request.SessionId, request.EvalId, true, error);
+                switch (answer.Answer?.Trim())
+                {
+                    case ChangeWarning.MuffleWarning:
+                        break;
+                    case ChangeWarning.NotARename when warning.Kind == ChangeWarning.RenameInferred:
+                        recompile |= notRenames.Add(warning.TypeName);
+                        break;
+                    case MigrationCondition.Abort:
+                        return (result, Refused($"{warning.Message}\nA condition handler chose {MigrationCondition.Abort}: nothing was applied."));
+                    default:
+                        kept.Add(warning);
+                        break;
+                }
+            }
+            if (!recompile) return (current with { Warnings = kept }, null);
+            result = _compiler.Compile(parsed, request.IsLoadFile ? request.FilePath ?? "(load-file)" : null, request.SessionId, noRenameInference: notRenames);
+        }
+        return (result, null);
+    }
 
     /// <summary>
     /// Raises a condition for the first problem: a handler registered by world code

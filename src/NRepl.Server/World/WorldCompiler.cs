@@ -101,11 +101,12 @@ internal sealed class WorldCompiler
 
     /// <param name="restartValues">Values the user gave migration restarts (use-value-for-all, use-initializer),
     /// by type and field: compiled into the helpers generation and applied to the instances whose value failed.</param>
+    /// <param name="noRenameInference">Types for which the user refused an inferred rename (not-a-rename).</param>
     public CompileResult Compile(ParsedSubmission submission, string? loadedFrom, string sessionId,
-        IReadOnlyDictionary<(string Type, string Field), RestartValue>? restartValues = null)
+        IReadOnlyDictionary<(string Type, string Field), RestartValue>? restartValues = null, IReadOnlySet<string>? noRenameInference = null)
     {
         var world = Current;
-        var session = new SubmissionCompilation(this, world, submission, loadedFrom, sessionId, restartValues);
+        var session = new SubmissionCompilation(this, world, submission, loadedFrom, sessionId, restartValues, noRenameInference);
         return session.Run();
     }
 
@@ -139,6 +140,7 @@ internal sealed class WorldCompiler
         private readonly string? _loadedFrom;
         private readonly string _sessionId;
         private readonly IReadOnlyDictionary<(string Type, string Field), RestartValue> _restartValues;
+        private readonly IReadOnlySet<string>? _noRenameInference;
 
         private readonly ImmutableDictionary<string, DefinitionEntry>.Builder _definitions;
         private readonly ImmutableDictionary<string, ImmutableList<UsingDefinition>>.Builder _usings;
@@ -149,9 +151,10 @@ internal sealed class WorldCompiler
         private readonly List<(Definition Definition, VariableDeclaratorSyntax Declarator)> _inferredState = new();
 
         public SubmissionCompilation(WorldCompiler compiler, WorldSnapshot world, ParsedSubmission submission, string? loadedFrom, string sessionId,
-            IReadOnlyDictionary<(string Type, string Field), RestartValue>? restartValues)
+            IReadOnlyDictionary<(string Type, string Field), RestartValue>? restartValues, IReadOnlySet<string>? noRenameInference)
         {
             _restartValues = restartValues ?? new Dictionary<(string Type, string Field), RestartValue>();
+            _noRenameInference = noRenameInference;
             _compiler = compiler;
             _world = world;
             _submission = submission;
@@ -189,7 +192,7 @@ internal sealed class WorldCompiler
             if (errors.Count > 0) return Fail(errors);
 
             var evalMethod = evalTree is null ? null : EvalMethod(candidate, evalTree);
-            var plan = EditPlanner.Plan(_world, candidate, _changes.Values, _definitions, _newHolders, evalMethod);
+            var plan = EditPlanner.Plan(_world, candidate, _changes.Values, _definitions, _newHolders, evalMethod, _noRenameInference);
             if (plan.Refusals.Count > 0)
             {
                 return new CompileResult.Failed(string.Join("\n", plan.Refusals.Select(r => "Cannot apply live: " + r)), "LiveUpdateRefusedException");
@@ -210,7 +213,7 @@ internal sealed class WorldCompiler
                 var prepared = PrepareMigrationStage(plan.Migrations, generation);
                 if (prepared.Errors is { } stageErrors) return Fail(stageErrors);
                 stage = prepared.Stage!;
-                plan = EditPlanner.Plan(stage.Snapshot, candidate, _changes.Values, _definitions, _newHolders, evalMethod);
+                plan = EditPlanner.Plan(stage.Snapshot, candidate, _changes.Values, _definitions, _newHolders, evalMethod, _noRenameInference);
                 if (plan.Refusals.Count > 0)
                 {
                     return new CompileResult.Failed(string.Join("\n", plan.Refusals.Select(r => "Cannot apply live: " + r)), "LiveUpdateRefusedException");
@@ -242,7 +245,11 @@ internal sealed class WorldCompiler
             }
             var next = new WorldSnapshot(_definitions.ToImmutable(), _usings.ToImmutable(), _holders.ToImmutable(), evalTree,
                 candidate, main.Baseline!, heapSize, generation) { ShapeVersions = versions };
-            return new CompileResult.Delta(next, metadataBytes, main.IL, main.Pdb, token, Summary(candidate), initializers, stage) { Warnings = plan.Warnings };
+            return new CompileResult.Delta(next, metadataBytes, main.IL, main.Pdb, token, Summary(candidate), initializers, stage)
+            {
+                Warnings = plan.Migrations.SelectMany(m => m.Warnings).Concat(plan.Warnings).ToList(),
+                NoRenameInference = _noRenameInference,
+            };
         }
 
         // ---- definitions --------------------------------------------------------------------

@@ -340,6 +340,39 @@ public sealed class LiveWorldTests
     }
 
     [Test]
+    public async Task Evaluate_InferredRenameRefusedByHandler_FieldsAreRemovedAndAddedInstead()
+    {
+        await Value("class Knight { public int Health = 5; public string Name = \"k\"; }");
+        await Value("var knight = new Knight { Health = 77 };");
+        await Value("var renames = Live.HandleConditions(c => c.Type == \"FieldRenameInferred\" ? \"not-a-rename\" : null);");
+
+        var request = Request("class Knight { public int Stamina = 9; public string Name = \"k\"; }");
+        var outcome = await _world.EvaluateAsync(request, Deadline());
+        await Eval("renames.Dispose();");
+
+        Assert.That(outcome, Is.TypeOf<EvalOutcome.Value>(), outcome.ToString());
+        Assert.That(await Value("knight.Stamina"), Is.EqualTo("9"), "Stamina started from its initializer, not from Health");
+        Assert.That(await Value("Live.Discarded(knight)[\"Health\"]"), Is.EqualTo("77"));
+        Assert.That(_output.ErrOf(request.EvalId), Does.Not.Contain("FieldRenameInferred").And.Contain("FieldDataDiscarded"));
+    }
+
+    [Test]
+    public async Task Evaluate_WarningMuffledByHandler_IsNotWritten()
+    {
+        await Value("class Lamp { public int Watts = 40; }");
+        await Value("var muffle = Live.HandleConditions(c => c.Type == \"InitializerNotRerun\" ? \"muffle-warning\" : null);");
+
+        var request = Request("class Lamp { public int Watts = 60; }");
+        await _world.EvaluateAsync(request, Deadline());
+        await Eval("muffle.Dispose();");
+        var unmuffled = Request("class Lamp { public int Watts = 75; }");
+        await _world.EvaluateAsync(unmuffled, Deadline());
+
+        Assert.That(_output.ErrOf(request.EvalId), Does.Not.Contain("InitializerNotRerun"));
+        Assert.That(_output.ErrOf(unmuffled.EvalId), Does.Contain("InitializerNotRerun: Lamp.Watts has a new initializer (75)"));
+    }
+
+    [Test]
     public async Task LoadFile_MigrationProblem_NoOneToAskSoTheDefaultAbortApplies()
     {
         await Value("class Cell { public long V; }");

@@ -176,7 +176,7 @@ public sealed class WorldCompilerTests
 
         var step = stage.Migrations.Single().Steps.Single();
         Assert.That((step.NewField, step.OldField, step.Conversion), Is.EqualTo((new FieldRef("Hp", "System.Int32"), new FieldRef("Health", "System.Int32"), Conversion.Identity)));
-        Assert.That(stage.Plans.Single().Warnings.Single(), Does.StartWith("FieldRenameInferred"));
+        Assert.That(stage.Plans.Single().Warnings.Single().Message, Does.StartWith("FieldRenameInferred"));
     }
 
     [Test]
@@ -198,7 +198,7 @@ public sealed class WorldCompilerTests
         var stage = Apply("class Bag { public int Keep = 1; }").Migration!;
 
         Assert.That(stage.Migrations.Single().DiscardedFields.Single(), Is.EqualTo(new FieldRef("Drop", "System.Int32")));
-        Assert.That(stage.Plans.Single().Warnings.Single(), Does.StartWith("FieldDataDiscarded"));
+        Assert.That(stage.Plans.Single().Warnings.Single().Message, Does.StartWith("FieldDataDiscarded"));
     }
 
     [Test]
@@ -248,7 +248,7 @@ public sealed class WorldCompilerTests
 
         var delta = Apply("class Counter { public int Start = 5; }");
 
-        Assert.That(delta.Warnings.Single(), Does.StartWith("InitializerNotRerun: Counter.Start has a new initializer (5)"));
+        Assert.That(delta.Warnings.Single().Message, Does.StartWith("InitializerNotRerun: Counter.Start has a new initializer (5)"));
         Assert.That(delta.Migration, Is.Null, "no layout change, nothing to migrate");
     }
 

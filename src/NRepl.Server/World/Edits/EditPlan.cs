@@ -17,7 +17,7 @@ internal sealed class EditPlan
     public List<RefusedEdit> Refusals { get; } = new();
 
     /// <summary>Things the user should know about the change (reported on the eval's err, the change still applies).</summary>
-    public List<string> Warnings { get; } = new();
+    public List<Migration.ChangeWarning> Warnings { get; } = new();
 
     /// <summary>Hidden helpers that initialize static fields added to live types, to be run once after the delta.</summary>
     public List<string> StaticInitializers { get; } = new();

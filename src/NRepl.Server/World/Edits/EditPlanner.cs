@@ -25,16 +25,21 @@ internal sealed class EditPlanner
     private readonly EditPlan _plan = new();
     private readonly HashSet<string> _changedIdentities = new(StringComparer.Ordinal);
 
-    private EditPlanner(WorldSnapshot old, CSharpCompilation candidate)
+    private readonly IReadOnlySet<string> _noRenameInference;
+
+    private EditPlanner(WorldSnapshot old, CSharpCompilation candidate, IReadOnlySet<string>? noRenameInference)
     {
         _old = old;
         _new = candidate;
+        _noRenameInference = noRenameInference ?? new HashSet<string>();
     }
 
+    /// <param name="noRenameInference">Types whose single removed-and-added field pair the user said is not a rename.</param>
     public static EditPlan Plan(WorldSnapshot old, CSharpCompilation candidate, IEnumerable<DefinitionChange> changes,
-        IReadOnlyDictionary<string, DefinitionEntry> candidateDefinitions, IEnumerable<SyntaxTree> newHolders, IMethodSymbol? evalMethod)
+        IReadOnlyDictionary<string, DefinitionEntry> candidateDefinitions, IEnumerable<SyntaxTree> newHolders, IMethodSymbol? evalMethod,
+        IReadOnlySet<string>? noRenameInference = null)
     {
-        var planner = new EditPlanner(old, candidate);
+        var planner = new EditPlanner(old, candidate, noRenameInference);
         foreach (var holder in newHolders)
         {
             planner._plan.Insert(HolderType(candidate, holder).Symbol);
@@ -145,7 +150,7 @@ internal sealed class EditPlanner
             TypeMigrationPlan? migration = null;
             if (tracked)
             {
-                migration = MigrationPlanner.Plan(oldType, newType, _new, _plan.Refusals);
+                migration = MigrationPlanner.Plan(oldType, newType, _new, _plan.Refusals, inferRenames: !_noRenameInference.Contains(ClrTypeNames.Of(newType)));
             }
             else if (LayoutChanged(oldType, newType))
             {
@@ -485,7 +490,8 @@ internal sealed class EditPlanner
             var after = InitializerText(field.Declared);
             if (before != after && after is not null)
             {
-                _plan.Warnings.Add($"InitializerNotRerun: {typeName}.{name} has a new initializer ({after}); it applies to new instances, the live ones keep their values.");
+                _plan.Warnings.Add(new ChangeWarning("InitializerNotRerun", ClrTypeNames.Of(newType), name,
+                    $"InitializerNotRerun: {typeName}.{name} has a new initializer ({after}); it applies to new instances, the live ones keep their values."));
             }
         }
     }

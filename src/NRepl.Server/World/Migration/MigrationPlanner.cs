@@ -14,14 +14,16 @@ namespace NRepl.Server.World.Migration;
 /// </summary>
 internal static class MigrationPlanner
 {
-    public static TypeMigrationPlan? Plan(INamedTypeSymbol oldType, INamedTypeSymbol newType, Microsoft.CodeAnalysis.CSharp.CSharpCompilation newCompilation, List<RefusedEdit> refusals)
+    /// <param name="inferRenames">False when the user refused an inferred rename (not-a-rename): the fields are then removed and added.</param>
+    public static TypeMigrationPlan? Plan(INamedTypeSymbol oldType, INamedTypeSymbol newType, Microsoft.CodeAnalysis.CSharp.CSharpCompilation newCompilation, List<RefusedEdit> refusals,
+        bool inferRenames = true)
     {
         var typeName = newType.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat);
         var oldFields = InstanceLayout.Of(oldType);
         var newFields = InstanceLayout.Of(newType);
         var steps = new List<FieldMigrationStep>();
         var inserts = new List<ISymbol>();
-        var warnings = new List<string>();
+        var warnings = new List<ChangeWarning>();
         var matched = new HashSet<string>(StringComparer.Ordinal);
         var added = new List<LayoutField>();
         var before = refusals.Count;
@@ -52,10 +54,11 @@ internal static class MigrationPlanner
         }
 
         var removed = oldFields.Values.Where(f => !matched.Contains(f.Name)).ToList();
-        if (added.Count == 1 && removed.Count == 1 && steps.Count == 0 && Same(added[0].Type, removed[0].Type) && added[0].RenamedFrom is null)
+        if (inferRenames && added.Count == 1 && removed.Count == 1 && steps.Count == 0 && Same(added[0].Type, removed[0].Type) && added[0].RenamedFrom is null)
         {
             var (field, old) = (added[0], removed[0]);
-            warnings.Add($"FieldRenameInferred: {typeName}.{old.Name} is taken to be renamed to {field.Name} (the only field removed and the only one added, both {Display(field.Type)}); its values were kept. Use [RenamedFrom] to say so explicitly.");
+            warnings.Add(new ChangeWarning(ChangeWarning.RenameInferred, ClrTypeNames.Of(newType), field.Name,
+                $"FieldRenameInferred: {typeName}.{old.Name} is taken to be renamed to {field.Name} (the only field removed and the only one added, both {Display(field.Type)}); its values were kept. Use [RenamedFrom] to say so explicitly."));
             steps.Add(Step(field, FieldSource.OldField, old, Conversion.Identity));
             inserts.Add(field.Declared);
             added.Clear();
@@ -66,7 +69,8 @@ internal static class MigrationPlanner
             var candidates = added.SelectMany(a => removed.Where(r => Same(a.Type, r.Type)).Select(r => $"{r.Name} -> {a.Name}")).ToList();
             if (candidates.Count > 0)
             {
-                warnings.Add($"PossibleRename: {typeName} has removed and added fields of the same type ({string.Join(", ", candidates)}); they were treated as removed and added. Mark a rename with [RenamedFrom(\"old\")].");
+                warnings.Add(new ChangeWarning("PossibleRename", ClrTypeNames.Of(newType), "",
+                    $"PossibleRename: {typeName} has removed and added fields of the same type ({string.Join(", ", candidates)}); they were treated as removed and added. Mark a rename with [RenamedFrom(\"old\")]."));
             }
         }
 
@@ -92,7 +96,8 @@ internal static class MigrationPlanner
         if (steps.Count == 0 && removed.Count == 0) return null;
         if (removed.Count > 0)
         {
-            warnings.Add($"FieldDataDiscarded: {typeName} no longer has {string.Join(", ", removed.Select(r => r.Name))}; the live instances' values are kept until the type's next redefinition (Live.Discarded(obj)).");
+            warnings.Add(new ChangeWarning("FieldDataDiscarded", ClrTypeNames.Of(newType), string.Join(",", removed.Select(r => r.Name)),
+                $"FieldDataDiscarded: {typeName} no longer has {string.Join(", ", removed.Select(r => r.Name))}; the live instances' values are kept until the type's next redefinition (Live.Discarded(obj))."));
         }
         return new TypeMigrationPlan(
             ClrTypeNames.Of(newType),
@@ -106,7 +111,7 @@ internal static class MigrationPlanner
     /// <summary>A plan that migrates no instance field (only static ones).</summary>
     public static TypeMigrationPlan Empty(INamedTypeSymbol type) => new(
         ClrTypeNames.Of(type), type.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat),
-        Array.Empty<FieldMigrationStep>(), Array.Empty<(string, string, string)>(), Array.Empty<string>(), Array.Empty<ISymbol>());
+        Array.Empty<FieldMigrationStep>(), Array.Empty<(string, string, string)>(), Array.Empty<ChangeWarning>(), Array.Empty<ISymbol>());
 
     /// <summary>
     /// Static fields that kept their name and changed their type: their one value converts by the

@@ -32,7 +32,7 @@ internal sealed record TypeMigrationPlan(
     string DisplayName,
     IReadOnlyList<FieldMigrationStep> Steps,
     IReadOnlyList<(string Field, string FieldType, string DisplayName)> Discarded,
-    IReadOnlyList<string> Warnings,
+    IReadOnlyList<ChangeWarning> Warnings,
     IReadOnlyList<ISymbol> Inserts)
 {
     /// <summary>Retyped static fields, converted by the same tiers as instance fields.</summary>
