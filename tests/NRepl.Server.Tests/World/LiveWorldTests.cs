@@ -373,6 +373,30 @@ public sealed class LiveWorldTests
     }
 
     [Test]
+    public async Task Evaluate_InstancesCreatedWhileConditionWaits_AreMigratedAtCommit()
+    {
+        await Value("class Spawn { public long Id; }");
+        await Value("var spawned = new System.Collections.Concurrent.ConcurrentQueue<Spawn>(); var spawning = 0;");
+        await Eval("spawned.Enqueue(new Spawn { Id = long.MaxValue });");
+        // A timer does not pause for migrations: it keeps making instances with the old constructor
+        // while the user decides; the prepare that follows the answer covers them.
+        var timer = Request("var spawner = new Timer(_ => { if (spawning == 1) { spawned.Enqueue(new Spawn()); Console.WriteLine(\"spawned\"); } }, null, 0, 3);");
+        await _world.EvaluateAsync(timer, Deadline());
+        await Eval("spawning = 1;");
+
+        var redefining = _world.EvaluateAsync(Request("class Spawn { public int Id; public int Tag = 7; }", session: "cond-spawn"), Deadline());
+        await _output.NextConditionAsync("cond-spawn", Deadline());
+        var before = _output.OutOf(timer.EvalId).Count(c => c == '\n');
+        await _output.WaitForOutputLinesAsync(timer.EvalId, before + 2, Deadline()); // instances made while the user decides
+        _world.Stdin("cond-spawn", "use-default\n");
+        var outcome = await redefining;
+        await Eval("spawning = 0; spawner.Dispose();");
+
+        Assert.That(outcome, Is.TypeOf<EvalOutcome.Value>(), outcome.ToString());
+        Assert.That(await Value("spawned.Count(s => s.Tag != 7)"), Is.EqualTo("0"), "every instance, those created while waiting included, ran the initializer");
+    }
+
+    [Test]
     public async Task LoadFile_MigrationProblem_NoOneToAskSoTheDefaultAbortApplies()
     {
         await Value("class Cell { public long V; }");

@@ -18,6 +18,12 @@ internal sealed class RecordingSessionOutput : ISessionOutput
         _written.Release();
     }
 
+    /// <summary>Waits until the output of <paramref name="evalId"/> has at least <paramref name="lines"/> lines.</summary>
+    public async Task WaitForOutputLinesAsync(string evalId, int lines, CancellationToken ct)
+    {
+        while (OutOf(evalId).Count(c => c == '\n') < lines) await _written.WaitAsync(ct);
+    }
+
     /// <summary>Waits until the output of <paramref name="evalId"/> contains <paramref name="text"/>.</summary>
     public async Task WaitForOutputAsync(string evalId, string text, CancellationToken ct)
     {
