@@ -437,6 +437,95 @@ public sealed class LiveWorldTests
     }
 
     [Test]
+    public async Task Evaluate_ClassWithPrimaryConstructorRedefined_InstancesMigratedKeepingTheirValues()
+    {
+        await Value("class Goblin(string name, int hp) { public string Name = name; public int Hp = hp; public override string ToString() => $\"{Name}:{Hp}\"; }");
+        await Value("var mobs = new List<Goblin> { new Goblin(\"orc\", 30), new Goblin(\"elf\", 20) };");
+
+        var redefined = await Value("class Goblin(string name, int hp) { public string Name = name; public long Hp = hp; public int Mana = 5; public override string ToString() => $\"{Name}:{Hp}:{Mana}\"; }");
+
+        Assert.That(redefined, Does.Contain("Goblin: 2 live instances migrated"));
+        Assert.That(await Value("string.Join(\",\", mobs)"), Is.EqualTo("\"orc:30:5,elf:20:5\""));
+        Assert.That(await Value("new Goblin(\"imp\", 1).ToString()"), Is.EqualTo("\"imp:1:5\""), "the new shape is constructed from the primary constructor");
+    }
+
+    [Test]
+    public async Task Evaluate_RecordFieldInitializedFromParameter_AddingAFieldMigratesInstances()
+    {
+        await Value("record Crate(int Size) { public int Area = Size * Size; }");
+        await Value("var crate = new Crate(3);");
+
+        var redefined = await Value("record Crate(int Size) { public int Area = Size * Size; public string Label = \"box\"; }");
+
+        Assert.That(redefined, Does.Contain("Crate: 1 live instance migrated"));
+        Assert.That(await Value("crate"), Is.EqualTo("Crate { Size = 3, Area = 9, Label = box }"));
+    }
+
+    [Test]
+    public async Task Evaluate_AddedFieldInitializedFromConstructorParameter_LiveInstancesGetDefaultWithWarning()
+    {
+        await Value("record Carton(int Size);");
+        await Value("var carton = new Carton(3);");
+
+        var request = Request("record Carton(int Size) { public int Area = Size * Size; }");
+        await _world.EvaluateAsync(request, Deadline());
+
+        Assert.That(_output.ErrOf(request.EvalId), Does.Contain("InitializerNotRerun: Carton.Area is initialized from the primary constructor's parameter `Size`"));
+        Assert.That(await Value("carton.Area"), Is.EqualTo("0"), "the live instance was not made with a Size argument the initializer could read");
+        Assert.That(await Value("new Carton(4).Area"), Is.EqualTo("16"), "new instances run the initializer");
+    }
+
+    [Test]
+    public async Task Evaluate_AddedNonNullableReferenceInitializedFromParameter_RefusedAsMissingInitialValue()
+    {
+        await Value("class Sticker(string text) { public int Uses; }");
+        await Value("var sticker = new Sticker(\"x\");");
+
+        var failed = await Eval("class Sticker(string text) { public int Uses; public string Text = text; }") as EvalOutcome.Failed;
+
+        Assert.That(failed, Is.Not.Null);
+        Assert.That(failed!.ErrorText, Does.Contain("MissingInitialValue").And.Contain("Sticker.Text").And.Contain("parameter `text`"));
+        Assert.That(await Value("sticker.Uses"), Is.EqualTo("0"));
+    }
+
+    [Test]
+    public async Task Evaluate_PrimaryConstructorClassDerivedFromWorldClass_TrackedThroughItsBase()
+    {
+        await Value("class Beast { public int Legs = 4; }");
+        await Value("class Hound(string name) : Beast { public string Name = name; }");
+        await Value("var hound = new Hound(\"rex\");");
+
+        var redefined = await Value("class Hound(string name) : Beast { public string Name = name; public bool Good = true; }");
+
+        Assert.That(redefined, Does.Contain("Hound: 1 live instance migrated"));
+        Assert.That(await Value("$\"{hound.Name} {hound.Legs} {hound.Good}\""), Is.EqualTo("\"rex 4 True\""));
+    }
+
+    [Test]
+    public async Task Evaluate_RecordDerivedFromWorldRecord_MigratedIncludingWithCopies()
+    {
+        await Value("record Shape(string Name);");
+        await Value("record Square(string Name, int Side) : Shape(Name);");
+        await Value("var square = new Square(\"sq\", 2); var copy = square with { Side = 3 };");
+
+        var redefined = await Value("record Square(string Name, int Side) : Shape(Name) { public string Color = \"red\"; }");
+
+        Assert.That(redefined, Does.Contain("Square: 2 live instances migrated"));
+        Assert.That(await Value("copy"), Is.EqualTo("Square { Name = sq, Side = 3, Color = red }"));
+    }
+
+    [Test]
+    public async Task Evaluate_BaseListAddedToClassWithoutOne_RefusedSayingTheBaseChanges()
+    {
+        await Value("class Bare { public int V = 1; }");
+
+        var failed = await Eval("class Bare : IComparable { public int V = 1; public int CompareTo(object? o) => 0; }") as EvalOutcome.Failed;
+
+        Assert.That(failed, Is.Not.Null);
+        Assert.That(failed!.ErrorText, Does.Contain("base type cannot change").And.Not.Contain("LiveObject"));
+    }
+
+    [Test]
     public async Task Evaluate_FieldAddedToRecordWithDeclaredBase_RefusedAndWorldUnchanged()
     {
         await Value("record Mob : IDisposable { public int Hp = 10; public int Twice() => Hp * 2; public void Dispose() { } }");

@@ -143,10 +143,9 @@ internal sealed class EditPlanner
         var migrating = LayoutChanged(oldType, newType) || staticSteps.Count > 0;
         if (migrating)
         {
-            // In the rendered tree a record already carries the base that registers it.
-            var tracked = newType.IsRecord
-                ? newType.BaseType?.ToDisplayString() == LiveTypeInjector.RecordBase["global::".Length..]
-                : newDecl is TypeDeclarationSyntax declaration && LiveTypeInjector.IsTrackable(declaration);
+            // In the rendered tree a registering base is already there, possibly further up the chain.
+            var tracked = !newType.IsGenericType
+                && (HasRegisteringAncestor(newType) || (newDecl is TypeDeclarationSyntax declaration && LiveTypeInjector.IsTrackable(declaration)));
             TypeMigrationPlan? migration = null;
             if (tracked)
             {
@@ -185,8 +184,11 @@ internal sealed class EditPlanner
                 PlanAddedTypeMember(newType, newMember, typeName);
                 continue;
             }
-            var oldNode = DeclarationOf(oldMember) ?? (newType.IsRecord ? oldDecl : null);
-            var newNode = DeclarationOf(newMember) ?? (newType.IsRecord ? newDecl : null);
+            // A record's synthesized members and a class's implicit constructor (which runs the field
+            // initializers) belong to the type's declaration.
+            var byDeclaration = newType.IsRecord || newMember is IMethodSymbol { MethodKind: MethodKind.Constructor, IsImplicitlyDeclared: true };
+            var oldNode = DeclarationOf(oldMember) ?? (byDeclaration ? oldDecl : null);
+            var newNode = DeclarationOf(newMember) ?? (byDeclaration ? newDecl : null);
             if (oldNode is null || newNode is null) continue;
             var declaredByType = newNode == newDecl || newMember.IsImplicitlyDeclared;
             // After a layout change every body is recompiled: unchanged code still names the old
@@ -256,7 +258,10 @@ internal sealed class EditPlanner
         }
         if (Display(oldType.BaseType) != Display(newType.BaseType))
         {
-            Refuse(typeName, null, $"the base type cannot change on a live type (was {Display(oldType.BaseType)}, now {Display(newType.BaseType)})");
+            var (was, now) = (VisibleBase(oldType), VisibleBase(newType));
+            Refuse(typeName, null, was != now
+                ? $"the base type cannot change on a live type (was {was}, now {now})"
+                : "the base type cannot change on a live type (a type that declares no base list gets a hidden base that tracks its instances, so adding or removing the base list changes it)");
         }
         var oldInterfaces = oldType.Interfaces.Select(Display).OrderBy(s => s, StringComparer.Ordinal);
         var newInterfaces = newType.Interfaces.Select(Display).OrderBy(s => s, StringComparer.Ordinal);
@@ -290,12 +295,22 @@ internal sealed class EditPlanner
                 || now.MetadataName != kv.Value.MetadataName);
     }
 
+    private static bool HasRegisteringAncestor(INamedTypeSymbol type)
+    {
+        for (var t = type.BaseType; t is not null; t = t.BaseType)
+        {
+            var name = "global::" + t.ToDisplayString();
+            if (name is LiveTypeInjector.ClassBase or LiveTypeInjector.RecordBase) return true;
+        }
+        return false;
+    }
+
     private static string UntrackedReason(INamedTypeSymbol type) => type switch
     {
         { TypeKind: TypeKind.Struct } => "a struct's instances are values, not tracked objects",
-        { IsRecord: true } => "instances of records that declare a base or interfaces are not tracked yet",
         { IsGenericType: true } => "instances of generic types are not tracked yet",
-        _ => "instances of classes with a primary constructor are not tracked yet",
+        { IsRecord: true } => "instances of records that declare a base or interfaces are not tracked yet, unless the base is a world record",
+        _ => "instances of classes with both a primary constructor and a base list are not tracked yet, unless the base is a world class",
     };
 
     private void RefuseLayoutChange(INamedTypeSymbol oldType, INamedTypeSymbol newType, string typeName, string reason)
@@ -527,6 +542,10 @@ internal sealed class EditPlanner
     private static string Describe(INamedTypeSymbol type) => type.IsRecord
         ? (type.TypeKind == TypeKind.Struct ? "record struct" : "record")
         : type.TypeKind.ToString().ToLowerInvariant();
+
+    /// <summary>The base as the user wrote it: the hidden registering base reads as object.</summary>
+    private static string VisibleBase(INamedTypeSymbol type) =>
+        "global::" + type.BaseType?.ToDisplayString() is LiveTypeInjector.ClassBase or LiveTypeInjector.RecordBase ? "object" : Display(type.BaseType);
 
     private static string Display(ITypeSymbol? type) => type?.ToDisplayString(SymbolDisplayFormat.CSharpErrorMessageFormat) ?? "(none)";
 

@@ -1,6 +1,7 @@
 using Microsoft.CodeAnalysis;
 using NRepl.Runtime.Contract;
 using NRepl.Server.World.Edits;
+using NRepl.Server.World.Rendering;
 
 namespace NRepl.Server.World.Migration;
 
@@ -77,7 +78,22 @@ internal static class MigrationPlanner
         foreach (var field in added)
         {
             inserts.Add(field.Declared);
-            if (InitializerOf(field.Declared) is { } initializer)
+            if (ParametersOnlyInitializer(field.Declared) is { } parameters)
+            {
+                // Nothing can compute it for an instance that exists: its constructor arguments are gone.
+                if (field.Type.IsReferenceType && field.Type.NullableAnnotation == NullableAnnotation.NotAnnotated)
+                {
+                    refusals.Add(new RefusedEdit(typeName, field.Name,
+                        $"MissingInitialValue: the new non-nullable field ({Display(field.Type)}) is initialized from the primary constructor's {parameters}, which the live instances were not made with, so they would hold null; make it nullable, or give it an initializer that does not use the parameters"));
+                }
+                else
+                {
+                    warnings.Add(new ChangeWarning("InitializerNotRerun", ClrTypeNames.Of(newType), field.Name,
+                        $"InitializerNotRerun: {typeName}.{field.Name} is initialized from the primary constructor's {parameters}, which the live instances were not made with; they get default({Display(field.Type)})."));
+                    steps.Add(new FieldMigrationStep(field.Name, field.MetadataName, ClrTypeNames.Of(field.Type), FieldSource.Default, null, null, Conversion.Identity, null, CSharp(field.Type)));
+                }
+            }
+            else if (InitializerOf(field.Declared) is { } initializer)
             {
                 steps.Add(new FieldMigrationStep(field.Name, field.MetadataName, ClrTypeNames.Of(field.Type), FieldSource.Initializer, null, null, Conversion.Identity, initializer, CSharp(field.Type)));
             }
@@ -147,7 +163,18 @@ internal static class MigrationPlanner
 
     private static string CSharp(ITypeSymbol type) => type.ToDisplayString(CSharpFormat);
 
+    /// <summary>"parameter `x`" or "parameters `x`, `y`" when the member's initializer reads primary constructor parameters; else null.</summary>
+    private static string? ParametersOnlyInitializer(ISymbol declared)
+    {
+        var used = AnyInitializerOf(declared) is { } init ? LiveTypeInjector.PrimaryParametersUsedBy(init.Item2) : [];
+        return used.Count == 0 ? null : (used.Count == 1 ? "parameter " : "parameters ") + string.Join(", ", used.Select(u => $"`{u}`"));
+    }
+
+    /// <summary>The member's initializer, unless it reads primary constructor parameters (then it cannot run for an existing instance).</summary>
     private static (Microsoft.CodeAnalysis.CSharp.Syntax.TypeSyntax, Microsoft.CodeAnalysis.CSharp.Syntax.ExpressionSyntax)? InitializerOf(ISymbol declared) =>
+        AnyInitializerOf(declared) is { } init && LiveTypeInjector.PrimaryParametersUsedBy(init.Item2).Count == 0 ? init : null;
+
+    private static (Microsoft.CodeAnalysis.CSharp.Syntax.TypeSyntax, Microsoft.CodeAnalysis.CSharp.Syntax.ExpressionSyntax)? AnyInitializerOf(ISymbol declared) =>
         declared.DeclaringSyntaxReferences.Select(r => r.GetSyntax()).Select(s => s switch
         {
             Microsoft.CodeAnalysis.CSharp.Syntax.VariableDeclaratorSyntax { Initializer: { } init, Parent: Microsoft.CodeAnalysis.CSharp.Syntax.VariableDeclarationSyntax declaration }

@@ -11,11 +11,12 @@ namespace NRepl.Server.World.Rendering;
 /// existing instance (and a static field added to a live type can be initialized at all).
 /// </summary>
 /// <remarks>
-/// Registration is injected into constructors, which run the field initializers; a class
-/// without a constructor gets the parameterless one C# would have made, written out. Classes with
-/// a primary constructor (records included) cannot be given one, so their instances are not
-/// registered yet; objects made by a record's <c>with</c> are not either (its copy constructor is
-/// synthesized).
+/// A class or record class that declares no base list is given a hidden base
+/// (<see cref="ClassBase"/> or <see cref="RecordBase"/>) whose constructor registers: that covers
+/// primary constructors, which have no body, and a record's synthesized copy constructor. A class
+/// with a base list has registration injected into its constructors instead (a class without one
+/// gets the parameterless constructor C# would have made, written out); with a primary constructor
+/// and a base list, its instances are registered only when an ancestor registers them.
 /// </remarks>
 internal static class LiveTypeInjector
 {
@@ -25,42 +26,66 @@ internal static class LiveTypeInjector
 
     public const string RecordBase = "global::NRepl.Runtime.LiveRecord";
 
-    /// <summary>Can instances of this declaration be registered (and so migrated)?</summary>
-    public static bool IsTrackable(TypeDeclarationSyntax type) =>
-        IsTrackedRecord(type)
-        || (type is ClassDeclarationSyntax && type.ParameterList is null && type.TypeParameterList is null && !type.Modifiers.Any(SyntaxKind.StaticKeyword));
+    public const string ClassBase = "global::NRepl.Runtime.LiveObject";
 
-    /// <summary>A record class without a declared base: it gets <see cref="RecordBase"/>, whose constructors register.</summary>
-    public static bool IsTrackedRecord(TypeDeclarationSyntax type) =>
-        type is RecordDeclarationSyntax { ClassOrStructKeyword.RawKind: 0 or (int)SyntaxKind.ClassKeyword, BaseList: null, TypeParameterList: null };
+    /// <summary>Can instances of this declaration be registered (and so migrated) by what this injector adds?</summary>
+    public static bool IsTrackable(TypeDeclarationSyntax type) => GetsLiveBase(type) || RegistersInConstructors(type);
+
+    /// <summary>A class or record class that declares no base list: it gets <see cref="ClassBase"/> or <see cref="RecordBase"/>, whose constructors register.</summary>
+    public static bool GetsLiveBase(TypeDeclarationSyntax type) =>
+        type is RecordDeclarationSyntax { ClassOrStructKeyword.RawKind: 0 or (int)SyntaxKind.ClassKeyword, BaseList: null, TypeParameterList: null }
+        || (type is ClassDeclarationSyntax { BaseList: null, TypeParameterList: null } && !type.Modifiers.Any(SyntaxKind.StaticKeyword));
+
+    private static bool IsObjectClass(TypeDeclarationSyntax type) =>
+        type is ClassDeclarationSyntax or RecordDeclarationSyntax { ClassOrStructKeyword.RawKind: 0 or (int)SyntaxKind.ClassKeyword }
+        && type.TypeParameterList is null && !type.Modifiers.Any(SyntaxKind.StaticKeyword);
+
+    /// <summary>A class with a base list and no primary constructor: registration goes into its constructors.</summary>
+    private static bool RegistersInConstructors(TypeDeclarationSyntax type) =>
+        type is ClassDeclarationSyntax { BaseList: not null, ParameterList: null, TypeParameterList: null } && !type.Modifiers.Any(SyntaxKind.StaticKeyword);
 
     /// <summary>Is this constructor the one that registers the instance (it does not chain to another of its class)?</summary>
     public static bool Registers(ConstructorDeclarationSyntax ctor) =>
         !ctor.Modifiers.Any(SyntaxKind.StaticKeyword)
         && ctor.Initializer?.ThisOrBaseKeyword.IsKind(SyntaxKind.ThisKeyword) != true
-        && ctor.Parent is TypeDeclarationSyntax type && IsTrackable(type) && !IsTrackedRecord(type);
+        && ctor.Parent is TypeDeclarationSyntax type && RegistersInConstructors(type);
 
     /// <summary>Adds the written-out default constructor where needed, and the initializer helpers.</summary>
     public static void Inject(SyntaxNode root, MappedSourceBuilder builder)
     {
         foreach (var type in root.DescendantNodesAndSelf().OfType<TypeDeclarationSyntax>())
         {
-            if (!IsTrackable(type)) continue;
-            if (IsTrackedRecord(type))
+            // Helpers also go into classes this injector cannot track: an ancestor's constructor may register them.
+            if (!IsObjectClass(type)) continue;
+            if (GetsLiveBase(type))
             {
                 var after = type.ParameterList?.Span.End ?? type.Identifier.Span.End;
-                builder.Inject(after, " : " + RecordBase);
+                builder.Inject(after, " : " + (type is RecordDeclarationSyntax ? RecordBase : ClassBase));
             }
-            else if (!type.Members.OfType<ConstructorDeclarationSyntax>().Any(c => !c.Modifiers.Any(SyntaxKind.StaticKeyword)))
+            else if (RegistersInConstructors(type) && !type.Members.OfType<ConstructorDeclarationSyntax>().Any(c => !c.Modifiers.Any(SyntaxKind.StaticKeyword)))
             {
                 var accessibility = type.Modifiers.Any(SyntaxKind.AbstractKeyword) ? "protected" : "public";
                 builder.Inject(type.CloseBraceToken.SpanStart, $"\n{accessibility} {type.Identifier.ValueText}() {{ {Instrumenter.MethodEntry} {Register} }}\n");
             }
             foreach (var (name, typeSyntax, initializer, isStatic) in InitializedMembers(type))
             {
+                if (PrimaryParametersUsedBy(initializer).Count > 0) continue;
                 InjectHelper(builder, type, name, typeSyntax, initializer, isStatic);
             }
         }
+    }
+
+    /// <summary>
+    /// The primary constructor parameters <paramref name="initializer"/> reads, if any. Such an
+    /// initializer cannot run for an existing instance: the arguments it was made with are gone.
+    /// </summary>
+    public static IReadOnlyList<string> PrimaryParametersUsedBy(ExpressionSyntax initializer)
+    {
+        if (initializer.FirstAncestorOrSelf<TypeDeclarationSyntax>()?.ParameterList is not { Parameters.Count: > 0 } parameters) return [];
+        var names = parameters.Parameters.Select(p => p.Identifier.ValueText).ToHashSet(StringComparer.Ordinal);
+        return initializer.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>()
+            .Where(id => names.Contains(id.Identifier.ValueText) && !(id.Parent is MemberAccessExpressionSyntax access && access.Name == id))
+            .Select(id => id.Identifier.ValueText).Distinct().ToList();
     }
 
     private static void InjectHelper(MappedSourceBuilder builder, TypeDeclarationSyntax type, string name, TypeSyntax typeSyntax, ExpressionSyntax initializer, bool isStatic)
