@@ -112,7 +112,12 @@ internal sealed class MigrationExecutor
             {
                 if (_world.RefreshReflection() is { } refreshError) _post(new Log(LogSeverity.Warning, $"Clearing the reflection cache failed: {refreshError}"));
                 foreach (var type in prepared.Types) type.BindNewFields();
-                foreach (var type in prepared.Types) type.Write();
+                // Each first write of an added field allocates; collections in the middle rescan a growing
+                // set of dependent handles (measured: 1M instances × 2 fields, 860 -> 520 ms without them).
+                using (NoGcScope.For(prepared.Types.Sum(t => t.PendingWrites)))
+                {
+                    foreach (var type in prepared.Types) type.Write();
+                }
                 WriteDiscardedBags(prepared);
             }
             catch (Exception e)
