@@ -42,6 +42,27 @@ public static class InstanceRegistry
             t_lastInstances = instances;
         }
         instances.Add(instance);
+        if (Volatile.Read(ref s_parked) is { } parked)
+        {
+            lock (parked) parked.Add(instance);
+        }
+    }
+
+    // While a migration commit applies its delta, registrations are also collected here: they come
+    // from constructors that started before the new code was in place, and must be migrated too.
+    private static List<object>? s_parked;
+
+    /// <summary>From now on, every registration is also collected for <see cref="StopCollecting"/>.</summary>
+    internal static void StartCollecting() => Volatile.Write(ref s_parked, []);
+
+    /// <summary>The instances registered since <see cref="StartCollecting"/>, each once; collecting stops.</summary>
+    internal static List<object> StopCollecting()
+    {
+        var parked = Interlocked.Exchange(ref s_parked, null);
+        if (parked is null) return [];
+        List<object> copy;
+        lock (parked) copy = [.. parked];
+        return copy.Count <= 1 ? copy : Deduplicate(copy);
     }
 
     /// <summary>
@@ -55,6 +76,49 @@ public static class InstanceRegistry
         foreach (var (registered, instances) in s_byType)
         {
             if (registered == type || (includeSubtypes && type.IsAssignableFrom(registered))) instances.CollectLive(result);
+        }
+        return result.Count <= 1 ? result : Deduplicate(result);
+    }
+
+    /// <summary>
+    /// <see cref="LiveInstances(Type, bool)"/>, also returning where each registered type's list ended,
+    /// so <see cref="RegisteredSince"/> can find the instances made after this snapshot.
+    /// </summary>
+    internal static List<object> LiveInstances(Type type, bool includeSubtypes, out RegistryMark mark)
+    {
+        var result = new List<object>();
+        var ends = new Dictionary<Type, (int Prunes, int Count)>();
+        foreach (var (registered, instances) in s_byType)
+        {
+            if (registered == type || (includeSubtypes && type.IsAssignableFrom(registered))) ends[registered] = instances.CollectLive(result);
+        }
+        mark = new RegistryMark(ends);
+        return result.Count <= 1 ? result : Deduplicate(result);
+    }
+
+    /// <summary>
+    /// The live instances of <paramref name="type"/> (and subclasses) registered after <paramref name="mark"/>
+    /// was taken, each once, none of <paramref name="snapshot"/> (the list the mark came with). Cheap when
+    /// nothing pruned the lists since: only their new tails are read.
+    /// </summary>
+    internal static List<object> RegisteredSince(Type type, bool includeSubtypes, RegistryMark mark, IReadOnlyCollection<object> snapshot)
+    {
+        var result = new List<object>();
+        HashSet<object>? known = null;
+        foreach (var (registered, instances) in s_byType)
+        {
+            if (registered != type && !(includeSubtypes && type.IsAssignableFrom(registered))) continue;
+            if (!mark.Ends.TryGetValue(registered, out var end))
+            {
+                instances.CollectLive(result); // a type first registered after the snapshot: all new
+                continue;
+            }
+            if (instances.CollectSince(end.Prunes, end.Count, result)) continue;
+            // Pruned since the mark, so positions moved: take all and drop what the snapshot had (rare, and exact).
+            known ??= new HashSet<object>(snapshot, ReferenceEqualityComparer.Instance);
+            var all = new List<object>();
+            instances.CollectLive(all);
+            result.AddRange(all.Where(o => !known.Contains(o)));
         }
         return result.Count <= 1 ? result : Deduplicate(result);
     }
@@ -129,14 +193,36 @@ public static class InstanceRegistry
             }
         }
 
-        /// <summary>Appends the live targets to <paramref name="into"/> and frees the dead handles.</summary>
-        public void CollectLive(List<object> into)
+        /// <summary>Times the list was compacted: positions recorded before a prune no longer hold.</summary>
+        private int _prunes;
+
+        /// <summary>Appends the live targets to <paramref name="into"/> and frees the dead handles; returns where the list ends now.</summary>
+        public (int Prunes, int Count) CollectLive(List<object> into)
         {
-            lock (_handles) PruneLocked(into);
+            lock (_handles)
+            {
+                PruneLocked(into);
+                return (_prunes, _handles.Count);
+            }
+        }
+
+        /// <summary>Appends the live targets registered after position <paramref name="count"/>; false when a prune moved positions since.</summary>
+        public bool CollectSince(int prunes, int count, List<object> into)
+        {
+            lock (_handles)
+            {
+                if (prunes != _prunes) return false;
+                for (var i = count; i < _handles.Count; i++)
+                {
+                    if (_handles[i].Target is { } target) into.Add(target);
+                }
+                return true;
+            }
         }
 
         private void PruneLocked(List<object>? live)
         {
+            _prunes++;
             var write = 0;
             for (var read = 0; read < _handles.Count; read++)
             {
@@ -153,4 +239,10 @@ public static class InstanceRegistry
             if (write < _handles.Count) _handles.RemoveRange(write, _handles.Count - write);
         }
     }
+}
+
+/// <summary>Where each type's registrations ended when a snapshot of live instances was taken.</summary>
+internal sealed class RegistryMark(Dictionary<Type, (int Prunes, int Count)> ends)
+{
+    public IReadOnlyDictionary<Type, (int Prunes, int Count)> Ends { get; } = ends;
 }

@@ -354,7 +354,8 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
 
         try
         {
-            await _target.CommitMigrationAsync(delta.Metadata, delta.IL, delta.Pdb, CancellationToken.None).ConfigureAwait(false);
+            var committed = await _target.CommitMigrationAsync(delta.Metadata, delta.IL, delta.Pdb, CancellationToken.None).ConfigureAwait(false);
+            foreach (var error in committed.InitializerErrors) _output.Write(request.SessionId, request.EvalId, true, error + "\n");
         }
         catch (TargetUpdateException refused)
         {

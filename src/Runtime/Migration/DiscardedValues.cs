@@ -41,7 +41,8 @@ internal abstract class DiscardedField
 
     public FieldInfo Field { get; }
 
-    public abstract void Read(object[] instances);
+    /// <summary>Reads the field of instances <paramref name="start"/> onwards, keeping the values read before.</summary>
+    public abstract void Read(object[] instances, int start);
 
     /// <summary>The value of instance <paramref name="index"/> boxed, or false when it is the default.</summary>
     public abstract bool TryGetNonDefault(int index, out object? value);
@@ -66,10 +67,11 @@ internal sealed class DiscardedField<T> : DiscardedField
         _read = Expression.Lambda<Func<object, T>>(Expression.Field(Expression.Convert(instance, field.DeclaringType!), field), instance).Compile();
     }
 
-    public override void Read(object[] instances)
+    public override void Read(object[] instances, int start)
     {
-        var values = new T[instances.Length];
-        for (var i = 0; i < instances.Length; i++) values[i] = _read(instances[i]);
+        var values = start == 0 ? new T[instances.Length] : _values;
+        if (values.Length != instances.Length) Array.Resize(ref values, instances.Length);
+        for (var i = start; i < instances.Length; i++) values[i] = _read(instances[i]);
         _values = values;
     }
 

@@ -100,11 +100,28 @@ internal sealed class MigrationExecutor
         var started = Stopwatch.GetTimestamp();
         string? error = null;
         string[] warnings = [];
-        // The delta first: the new fields exist only once it is applied. Evals and Live.Every loops
-        // are still paused, and the values are written before anything is released below.
-        if (request.Metadata.Length > 0)
+        // Instances made since the prepare (by threads that do not pause, e.g. timers) have only the old
+        // fields: those registered until now are found in the registry, those registered while the
+        // delta is applied are collected as they come (their constructors started on the old code).
+        // The values were checked for the others; one of these that fails keeps the new field's
+        // default, and is reported.
+        var lateProblems = new List<MigrationProblem>();
+        var late = 0;
+        InstanceRegistry.StartCollecting();
+        try
         {
-            (error, warnings) = _world.Apply(request.Metadata, request.IL, request.Pdb, []);
+            late += AddLateInstances(prepared, type => type.RegisteredSinceSnapshot(), lateProblems, request.RequestId);
+            // The delta first: the new fields exist only once it is applied. Evals and Live.Every loops
+            // are still paused, and the values are written before anything is released below.
+            if (request.Metadata.Length > 0)
+            {
+                (error, warnings) = _world.Apply(request.Metadata, request.IL, request.Pdb, []);
+            }
+        }
+        finally
+        {
+            var collected = InstanceRegistry.StopCollecting();
+            if (error is null) late += AddLateInstances(prepared, type => collected, lateProblems, request.RequestId);
         }
         if (error is null)
         {
@@ -125,7 +142,12 @@ internal sealed class MigrationExecutor
                 error = $"Writing the migrated values failed ({e.GetType().FullName}: {e.Message}); the new fields of some instances hold their defaults.";
             }
         }
-        _post(new Log(LogSeverity.Debug, $"Migration {request.RequestId} committed in {Stopwatch.GetElapsedTime(started).TotalMilliseconds:0.0} ms."));
+        if (error is null && lateProblems.Count > 0)
+        {
+            warnings = [.. warnings, .. lateProblems.Select(p =>
+                $"{p.FailingInstances} instance(s) of {p.TypeName} made while the migration was prepared could not get a value for {p.FieldName}; they hold its default: {string.Join("; ", p.Samples)}")];
+        }
+        _post(new Log(LogSeverity.Debug, $"Migration {request.RequestId} committed in {Stopwatch.GetElapsedTime(started).TotalMilliseconds:0.0} ms ({late} instances made since the prepare added)."));
         _flushAmbientOutput();
         _post(new DeltaApplied(request.RequestId, error, warnings));
         MigrationGate.Open();
@@ -148,6 +170,20 @@ internal sealed class MigrationExecutor
             _post(new Log(LogSeverity.Warning, $"Clearing the reflection cache failed: {refreshError}"));
         }
         return new PreparedMigration([.. request.Types.Select(t => PreparedType.Plan(world, t))]);
+    }
+
+    private int AddLateInstances(PreparedMigration prepared, Func<PreparedType, IReadOnlyList<object>> candidates, List<MigrationProblem> problems, long requestId)
+    {
+        var added = 0;
+        try
+        {
+            foreach (var type in prepared.Types) added += type.AddLate(candidates(type), problems);
+        }
+        catch (Exception e)
+        {
+            _post(new Log(LogSeverity.Warning, $"Migration {requestId}: instances made since the prepare could not be added ({e.GetType().FullName}: {e.Message})."));
+        }
+        return added;
     }
 
     private static void WriteDiscardedBags(PreparedMigration prepared)
@@ -206,6 +242,11 @@ internal sealed class MigrationExecutor
             _statics = statics;
             _staticInstance = [new StaticFields(type)];
         }
+
+        private RegistryMark? _mark;
+
+        // Instances added after the snapshot, so one found both in the registry and as it registered is added once.
+        private HashSet<object>? _late;
 
         public object[] Instances { get; private set; } = [];
 
@@ -282,20 +323,46 @@ internal sealed class MigrationExecutor
         /// <summary>Snapshots the live instances and computes every value; failures become problems.</summary>
         public void Compute(List<MigrationProblem> problems)
         {
-            Instances = [.. InstanceRegistry.LiveInstances(_type, includeSubtypes: true)];
-            foreach (var (field, reference, kind) in _pending)
-            {
-                var collector = new ProblemCollector(_migration.TypeName, reference.Name, kind);
-                field.Compute(Instances, collector);
-                if (collector.Count > 0) problems.Add(collector.ToProblem());
-            }
-            foreach (var field in Discarded) field.Read(Instances);
+            Instances = [.. InstanceRegistry.LiveInstances(_type, includeSubtypes: true, out _mark)];
+            ComputeFrom(0, problems);
             foreach (var (field, reference, kind) in _statics)
             {
                 var collector = new ProblemCollector(_migration.TypeName, reference.Name, kind);
-                field.Compute(_staticInstance, collector);
+                field.Compute(_staticInstance, 0, collector);
                 if (collector.Count > 0) problems.Add(collector.ToProblem());
             }
+        }
+
+        /// <summary>The instances of this type (and subtypes) registered after the prepare's snapshot.</summary>
+        public IReadOnlyList<object> RegisteredSinceSnapshot() =>
+            _mark is null ? [] : InstanceRegistry.RegisteredSince(_type, includeSubtypes: true, _mark, Instances);
+
+        /// <summary>
+        /// At commit: adds those of <paramref name="candidates"/> that are instances of this type and not
+        /// yet in the migration (old constructors made them after the snapshot) and computes their values,
+        /// so they migrate too. Returns how many were added.
+        /// </summary>
+        public int AddLate(IReadOnlyList<object> candidates, List<MigrationProblem> problems)
+        {
+            if (candidates.Count == 0) return 0;
+            _late ??= new HashSet<object>(ReferenceEqualityComparer.Instance);
+            var late = candidates.Where(o => _type.IsInstanceOfType(o) && _late.Add(o)).ToList();
+            if (late.Count == 0) return 0;
+            var start = Instances.Length;
+            Instances = [.. Instances, .. late];
+            ComputeFrom(start, problems);
+            return late.Count;
+        }
+
+        private void ComputeFrom(int start, List<MigrationProblem> problems)
+        {
+            foreach (var (field, reference, kind) in _pending)
+            {
+                var collector = new ProblemCollector(_migration.TypeName, reference.Name, kind);
+                field.Compute(Instances, start, collector);
+                if (collector.Count > 0) problems.Add(collector.ToProblem());
+            }
+            foreach (var field in Discarded) field.Read(Instances, start);
         }
 
         /// <summary>

@@ -24,8 +24,11 @@ internal abstract class PendingField
     /// <summary>Compiles the writer for the new field, which exists once the commit's delta is applied.</summary>
     public abstract void Bind(FieldInfo field);
 
-    /// <summary>Computes the value for each instance; failures go to <paramref name="problems"/>.</summary>
-    public abstract void Compute(object[] instances, ProblemCollector problems);
+    /// <summary>
+    /// Computes the value for instances <paramref name="start"/> onwards (the values before it are
+    /// kept: instances made late are appended); failures go to <paramref name="problems"/>.
+    /// </summary>
+    public abstract void Compute(object[] instances, int start, ProblemCollector problems);
 
     /// <summary>Stores the computed values into instances <paramref name="start"/> (inclusive) to <paramref name="end"/> (exclusive).</summary>
     public abstract void Write(object[] instances, int start, int end);
@@ -194,12 +197,13 @@ internal sealed class PendingField<T> : PendingField
         return new PendingField<T>(name, null, null, create);
     }
 
-    public override void Compute(object[] instances, ProblemCollector problems)
+    public override void Compute(object[] instances, int start, ProblemCollector problems)
     {
-        var values = new T[instances.Length];
+        var values = start == 0 ? new T[instances.Length] : _values;
+        if (values.Length != instances.Length) Array.Resize(ref values, instances.Length);
         if (_convert is { } convert)
         {
-            for (var i = 0; i < instances.Length; i++)
+            for (var i = start; i < instances.Length; i++)
             {
                 bool ok;
                 Exception? error = null;
@@ -218,7 +222,7 @@ internal sealed class PendingField<T> : PendingField
         else
         {
             var initializer = _initializer!;
-            for (var i = 0; i < instances.Length; i++)
+            for (var i = start; i < instances.Length; i++)
             {
                 try
                 {

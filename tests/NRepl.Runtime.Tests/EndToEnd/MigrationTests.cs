@@ -82,6 +82,24 @@ public sealed class MigrationTests
 
             public static int Calls;
 
+            public static List<Player> Spawned = new List<Player>();
+            public static System.Threading.Timer Spawner;
+
+            // A timer thread does not pause for a migration: it goes on making players with whichever constructor is current.
+            public static object __Eval_StartSpawner()
+            {
+                Spawner = new System.Threading.Timer(_ =>
+                {
+                    lock (Spawned)
+                    {
+                        if (Spawned.Count >= 100000) return;
+                        Spawned.Add(new Player());
+                        Console.WriteLine("spawned " + Spawned.Count);
+                    }
+                }, null, 0, 1);
+                return Repl.NoValue;
+            }
+
             public static object __Eval_StartFailingLoop()
             {
                 Loop = Live.Every(TimeSpan.FromMilliseconds(1), () =>
@@ -117,6 +135,19 @@ public sealed class MigrationTests
             }
 
             public static object __Eval_Grow() { Players[0].Hp += 3000000000L; Players[0].Tags.Add("x"); return Players[0].Hp + " " + Players[1].Tags.Count; }
+        """;
+
+    private const string CheckSpawned = """
+            public static object __Eval_CheckSpawned()
+            {
+                Spawner.Dispose();
+                lock (Spawned)
+                {
+                    var unmigrated = 0;
+                    foreach (var p in Spawned) if (p.Hp != 100 || p.Mana != 50 || p.Tags == null) unmigrated++;
+                    return unmigrated + " of " + Spawned.Count + " not migrated";
+                }
+            }
         """;
 
     private const string OldReport = """
@@ -324,6 +355,30 @@ public sealed class MigrationTests
         Assert.That(OldTicks(), Is.EqualTo(oldTicksAtPrepare), "no iteration ran between prepare and commit");
         Assert.That(after.Text, Is.EqualTo("tick new sum=499500 mana=50000 lists=1000 kept=True\n"));
         Assert.That(after.EvalId, Is.EqualTo(900), "loop output stays with the eval that started it");
+    }
+
+    [Test]
+    public async Task Commit_InstancesMadeBetweenPrepareAndCommit_MigratedToo()
+    {
+        using var deadline = new CancellationTokenSource(TargetHarness.Deadline);
+        await CreateAsync("__Eval_Create1000", "1000");
+        await _target.EvalAsync("__Eval_StartSpawner");
+        await _target.Sink.WaitForAsync<Output>(o => o.Text == "spawned 1\n", deadline.Token);
+        var (_, migration) = await InsertV2FieldsAsync();
+
+        var prepared = await _target.PrepareAsync(migration);
+        var spawnedAtPrepare = prepared.InstanceCounts[0] - 1000;
+        // Player number k > spawnedAtPrepare registered after the snapshot (registration comes before
+        // the count goes up) and before the commit is sent: at least three such players exist.
+        await _target.Sink.WaitForAsync<Output>(o => o.Text == $"spawned {spawnedAtPrepare + 3}\n", deadline.Token);
+        var delta2 = _target.World.Emit(World(PlayerV2).Replace(OldReport, NewReport + CheckSpawned),
+            Edit.Update("Report"), Edit.Insert("__Eval_Grow"), Edit.Insert("__Eval_CheckSpawned"),
+            Edit.Update(".ctor", "user.Player")); // players made after the commit run the new initializers
+        var committed = await _target.CommitAsync(delta2);
+        var check = await _target.EvalTokenAsync(delta2.AddedMethods["__Eval_CheckSpawned"]);
+
+        Assert.That(committed.Error, Is.Null);
+        Assert.That(check.Value, Does.StartWith("\"0 of ").And.EndWith(" not migrated\""));
     }
 
     [Test]

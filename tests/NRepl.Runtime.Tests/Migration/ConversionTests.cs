@@ -99,7 +99,7 @@ public sealed class ConversionTests
         var pending = PendingField.Create(new FieldStep(new FieldRef(to, Field(to).FieldType.ToString()), FieldSource.OldField, new FieldRef(from, Field(from).FieldType.ToString()), 0, conversion), Field(to).FieldType, Field(from), null);
         var problems = new ProblemCollector("Holder", to, "FieldConversionError");
 
-        pending.Compute([holder], problems);
+        pending.Compute([holder], 0, problems);
         pending.Bind(Field(to));
         pending.Write([holder], 0, 1);
 
@@ -114,7 +114,7 @@ public sealed class ConversionTests
         var pending = PendingField.Create(new FieldStep(new FieldRef("I", "System.Int32"), FieldSource.OldField, new FieldRef("L", "System.Int64"), 0, Conversion.NumericChecked), Field("I").FieldType, Field("L"), null);
         var problems = new ProblemCollector("Holder", "I", "FieldConversionError");
 
-        pending.Compute(holders, problems);
+        pending.Compute(holders, 0, problems);
         var problem = problems.ToProblem();
 
         Assert.That((problem.TypeName, problem.FieldName, problem.FailingInstances), Is.EqualTo(("Holder", "I", 1)));

@@ -119,6 +119,66 @@ public sealed class InstanceRegistryTests
         GC.KeepAlive(all);
     }
 
+    private class Late { }
+
+    private class PrunedBetween { }
+
+    private class LateBase { }
+
+    private sealed class LateDerived : LateBase { }
+
+    [Test]
+    public void RegisteredSince_InstancesMadeAfterTheSnapshot_OnlyThoseListed()
+    {
+        var early = Registered(() => new Late(), 3);
+        var snapshot = InstanceRegistry.LiveInstances(typeof(Late), includeSubtypes: false, out var mark);
+        var late = Registered(() => new Late(), 2);
+
+        var since = InstanceRegistry.RegisteredSince(typeof(Late), includeSubtypes: false, mark, snapshot);
+
+        Assert.That(snapshot, Is.EquivalentTo(early));
+        Assert.That(since, Is.EquivalentTo(late));
+    }
+
+    [Test]
+    public void RegisteredSince_ListPrunedAfterTheSnapshot_StillExactlyTheNewOnes()
+    {
+        var early = Registered(() => new PrunedBetween(), 5);
+        var snapshot = InstanceRegistry.LiveInstances(typeof(PrunedBetween), includeSubtypes: false, out var mark);
+        _ = InstanceRegistry.LiveInstances(typeof(PrunedBetween), includeSubtypes: false); // compacts the list: positions move
+        var late = Registered(() => new PrunedBetween(), 2);
+
+        var since = InstanceRegistry.RegisteredSince(typeof(PrunedBetween), includeSubtypes: false, mark, snapshot);
+
+        Assert.That(since, Is.EquivalentTo(late));
+        GC.KeepAlive(early);
+    }
+
+    [Test]
+    public void RegisteredSince_SubtypeFirstRegisteredAfterTheSnapshot_Included()
+    {
+        var early = Registered(() => new LateBase(), 1);
+        var snapshot = InstanceRegistry.LiveInstances(typeof(LateBase), includeSubtypes: true, out var mark);
+        var late = Registered(() => new LateDerived(), 1);
+
+        var since = InstanceRegistry.RegisteredSince(typeof(LateBase), includeSubtypes: true, mark, snapshot);
+
+        Assert.That(since, Is.EquivalentTo(late));
+        GC.KeepAlive(early);
+    }
+
+    private static List<object> Registered(Func<object> create, int count)
+    {
+        var made = new List<object>();
+        for (var i = 0; i < count; i++)
+        {
+            var instance = create();
+            InstanceRegistry.Register(instance);
+            made.Add(instance);
+        }
+        return made;
+    }
+
     /// <summary>Not inlined, so no dropped instance stays reachable from this test's stack frame.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static List<Pruned> RegisterMany(int count, int keep)
