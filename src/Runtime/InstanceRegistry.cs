@@ -70,15 +70,7 @@ public static class InstanceRegistry
     /// <paramref name="includeSubtypes"/>), each object once, strongly held by the returned list.
     /// Dead entries met on the way are freed.
     /// </summary>
-    internal static List<object> LiveInstances(Type type, bool includeSubtypes)
-    {
-        var result = new List<object>();
-        foreach (var (registered, instances) in s_byType)
-        {
-            if (registered == type || (includeSubtypes && type.IsAssignableFrom(registered))) instances.CollectLive(result);
-        }
-        return result.Count <= 1 ? result : Deduplicate(result);
-    }
+    internal static List<object> LiveInstances(Type type, bool includeSubtypes) => LiveInstances(type, includeSubtypes, out _);
 
     /// <summary>
     /// <see cref="LiveInstances(Type, bool)"/>, also returning where each registered type's list ended,
@@ -90,7 +82,7 @@ public static class InstanceRegistry
         var ends = new Dictionary<Type, (int Prunes, int Count)>();
         foreach (var (registered, instances) in s_byType)
         {
-            if (registered == type || (includeSubtypes && type.IsAssignableFrom(registered))) ends[registered] = instances.CollectLive(result);
+            if (Covers(type, includeSubtypes, registered)) ends[registered] = instances.CollectLive(result);
         }
         mark = new RegistryMark(ends);
         return result.Count <= 1 ? result : Deduplicate(result);
@@ -107,7 +99,7 @@ public static class InstanceRegistry
         HashSet<object>? known = null;
         foreach (var (registered, instances) in s_byType)
         {
-            if (registered != type && !(includeSubtypes && type.IsAssignableFrom(registered))) continue;
+            if (!Covers(type, includeSubtypes, registered)) continue;
             if (!mark.Ends.TryGetValue(registered, out var end))
             {
                 instances.CollectLive(result); // a type first registered after the snapshot: all new
@@ -122,6 +114,9 @@ public static class InstanceRegistry
         }
         return result.Count <= 1 ? result : Deduplicate(result);
     }
+
+    private static bool Covers(Type type, bool includeSubtypes, Type registered) =>
+        registered == type || (includeSubtypes && type.IsAssignableFrom(registered));
 
     /// <summary>Number of handles held for <paramref name="type"/> exactly, dead ones included (tests).</summary>
     internal static int HandleCount(Type type) => s_byType.TryGetValue(type, out var instances) ? instances.Count : 0;

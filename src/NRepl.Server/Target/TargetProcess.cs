@@ -287,24 +287,12 @@ internal sealed class TargetProcess
                 break;
             case EvalCompleted completed:
                 TaskCompletionSource<EvalCompleted>? eval;
-                lock (_gate)
-                {
-                    if (_evals.Remove(completed.EvalId, out eval)) { }
-                }
+                lock (_gate) _evals.Remove(completed.EvalId, out eval);
                 if (eval is null) _logger.LogWarning("Target {Pid} completed unknown eval {EvalId}.", ProcessId, completed.EvalId);
                 eval?.TrySetResult(completed);
                 break;
-            case WorldLoaded loaded:
-                CompleteRequest(loaded.RequestId, loaded);
-                break;
-            case DeltaApplied applied:
-                CompleteRequest(applied.RequestId, applied);
-                break;
-            case MigrationPrepared prepared:
-                CompleteRequest(prepared.RequestId, prepared);
-                break;
-            case RestartChosen chosen:
-                CompleteRequest(chosen.RequestId, chosen);
+            case ITargetReply reply:
+                CompleteRequest(reply.RequestId, message);
                 break;
             case Log log:
                 _logger.Log(log.Severity switch

@@ -25,15 +25,9 @@ internal sealed class FrameReader
     public async ValueTask<RawFrame?> ReadFrameAsync(CancellationToken ct = default)
     {
         var got = await _stream.ReadAtLeastAsync(_header, _header.Length, throwOnEndOfStream: false, ct).ConfigureAwait(false);
-        if (got == 0) return null;
-        if (got < _header.Length) throw new EndOfStreamException("Stream ended inside a frame header.");
-        var length = BinaryPrimitives.ReadInt32LittleEndian(_header);
-        if (length < 0 || length > _maxPayload)
-            throw new InvalidDataException($"Frame payload length {length} is outside 0..{_maxPayload}.");
-        var kind = (MessageKind)_header[4];
-        var payload = length == 0 ? [] : new byte[length];
-        await _stream.ReadExactlyAsync(payload, ct).ConfigureAwait(false);
-        return new RawFrame(kind, payload);
+        if (StartFrame(got) is not { } frame) return null;
+        await _stream.ReadExactlyAsync(frame.Payload, ct).ConfigureAwait(false);
+        return frame;
     }
 
     /// <summary>
@@ -44,15 +38,20 @@ internal sealed class FrameReader
     public RawFrame? ReadFrame()
     {
         var got = _stream.ReadAtLeast(_header, _header.Length, throwOnEndOfStream: false);
+        if (StartFrame(got) is not { } frame) return null;
+        _stream.ReadExactly(frame.Payload);
+        return frame;
+    }
+
+    /// <summary>Checks the header just read (<paramref name="got"/> bytes of it) and makes the frame its payload is read into; null at a clean end.</summary>
+    private RawFrame? StartFrame(int got)
+    {
         if (got == 0) return null;
         if (got < _header.Length) throw new EndOfStreamException("Stream ended inside a frame header.");
         var length = BinaryPrimitives.ReadInt32LittleEndian(_header);
         if (length < 0 || length > _maxPayload)
             throw new InvalidDataException($"Frame payload length {length} is outside 0..{_maxPayload}.");
-        var kind = (MessageKind)_header[4];
-        var payload = length == 0 ? [] : new byte[length];
-        _stream.ReadExactly(payload);
-        return new RawFrame(kind, payload);
+        return new RawFrame((MessageKind)_header[4], length == 0 ? [] : new byte[length]);
     }
 
     /// <summary>The next decoded message, or null at a clean end of stream. Unknown kinds throw <see cref="InvalidDataException"/>.</summary>

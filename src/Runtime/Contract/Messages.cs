@@ -8,6 +8,12 @@ public abstract record TargetMessage
     internal abstract void WritePayload(BinaryWriter writer);
 }
 
+/// <summary>A target → server message that answers the request with the same id.</summary>
+public interface ITargetReply
+{
+    long RequestId { get; }
+}
+
 // ---- server -> target -------------------------------------------------------------------
 
 /// <summary>Load a full world assembly (gen 0, or a replay after a crash). Answered by <see cref="WorldLoaded"/>.</summary>
@@ -98,7 +104,7 @@ public sealed record Hello(int ContractVersion, int ProcessId, string RuntimeVer
 }
 
 /// <summary>Answer to <see cref="LoadWorld"/>; <see cref="Error"/> is null on success.</summary>
-public sealed record WorldLoaded(long RequestId, string? Error) : TargetMessage
+public sealed record WorldLoaded(long RequestId, string? Error) : TargetMessage, ITargetReply
 {
     public override MessageKind Kind => MessageKind.WorldLoaded;
     internal override void WritePayload(BinaryWriter w) { w.Write(RequestId); w.WriteNullable(Error); }
@@ -109,7 +115,7 @@ public sealed record WorldLoaded(long RequestId, string? Error) : TargetMessage
 /// Answer to <see cref="ApplyDelta"/>. <see cref="Error"/> is null when the runtime accepted the delta;
 /// <see cref="InitializerErrors"/> lists initializers that threw (the delta itself still stands).
 /// </summary>
-public sealed record DeltaApplied(long RequestId, string? Error, string[] InitializerErrors) : TargetMessage
+public sealed record DeltaApplied(long RequestId, string? Error, string[] InitializerErrors) : TargetMessage, ITargetReply
 {
     public override MessageKind Kind => MessageKind.DeltaApplied;
     internal override void WritePayload(BinaryWriter w) { w.Write(RequestId); w.WriteNullable(Error); w.WriteStrings(InitializerErrors); }

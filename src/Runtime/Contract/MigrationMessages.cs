@@ -145,7 +145,7 @@ public sealed record MigrationProblem(string TypeName, string FieldName, string 
 }
 
 /// <summary>Answer to <see cref="PrepareMigration"/>: instance counts per type (same order) and the problems found.</summary>
-public sealed record MigrationPrepared(long RequestId, int[] InstanceCounts, MigrationProblem[] Problems, string? Error) : TargetMessage
+public sealed record MigrationPrepared(long RequestId, int[] InstanceCounts, MigrationProblem[] Problems, string? Error) : TargetMessage, ITargetReply
 {
     public override MessageKind Kind => MessageKind.MigrationPrepared;
     internal override void WritePayload(BinaryWriter w)
@@ -204,7 +204,7 @@ public sealed record ChooseRestart(long RequestId, string ConditionType, string 
 }
 
 /// <summary>A handler's answer, written as on stdin (<c>use-default</c>, <c>use-value-for-all 0</c>), or null when none handled it.</summary>
-public sealed record RestartChosen(long RequestId, string? Answer, string? HandlerError) : TargetMessage
+public sealed record RestartChosen(long RequestId, string? Answer, string? HandlerError) : TargetMessage, ITargetReply
 {
     public override MessageKind Kind => MessageKind.RestartChosen;
     internal override void WritePayload(BinaryWriter w) { w.Write(RequestId); w.WriteNullable(Answer); w.WriteNullable(HandlerError); }

@@ -194,42 +194,14 @@ internal sealed class ValuePrinter
         return true;
     }
 
-    private bool Dictionary(IDictionary dictionary, int depth)
-    {
-        var count = 0;
-        var enumerator = dictionary.GetEnumerator();
-        try
-        {
-            while (true)
-            {
-                if (!TryMoveNext(enumerator, count)) break;
-                if (_maxItems > 0 && count >= _maxItems)
-                {
-                    Emit(", ");
-                    Emit(Ellipsis);
-                    break;
-                }
-                if (count > 0) Emit(", ");
-                var entry = enumerator.Entry;
-                Emit("{ ");
-                Value(entry.Key, depth + 1);
-                Emit(", ");
-                Value(entry.Value, depth + 1);
-                Emit(" }");
-                count++;
-            }
-        }
-        finally
-        {
-            (enumerator as IDisposable)?.Dispose();
-        }
-        return count > 0;
-    }
+    private bool Dictionary(IDictionary dictionary, int depth) => Items(dictionary.GetEnumerator(), depth, entries: true);
 
-    private bool Items(IEnumerable items, int depth)
+    private bool Items(IEnumerable items, int depth) => Items(items.GetEnumerator(), depth, entries: false);
+
+    /// <summary>The items, comma-separated and capped at the item limit; a dictionary's entries print as <c>{ key, value }</c>.</summary>
+    private bool Items(IEnumerator enumerator, int depth, bool entries)
     {
         var count = 0;
-        var enumerator = items.GetEnumerator();
         try
         {
             while (true)
@@ -242,7 +214,19 @@ internal sealed class ValuePrinter
                     break;
                 }
                 if (count > 0) Emit(", ");
-                Value(enumerator.Current, depth + 1);
+                if (entries)
+                {
+                    var entry = ((IDictionaryEnumerator)enumerator).Entry;
+                    Emit("{ ");
+                    Value(entry.Key, depth + 1);
+                    Emit(", ");
+                    Value(entry.Value, depth + 1);
+                    Emit(" }");
+                }
+                else
+                {
+                    Value(enumerator.Current, depth + 1);
+                }
                 count++;
             }
         }

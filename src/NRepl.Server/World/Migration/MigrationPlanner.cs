@@ -78,7 +78,7 @@ internal static class MigrationPlanner
         foreach (var field in added)
         {
             inserts.Add(field.Declared);
-            if (ParametersOnlyInitializer(field.Declared) is { } parameters)
+            if (PrimaryParametersReadBy(field.Declared) is { } parameters)
             {
                 // Nothing can compute it for an instance that exists: its constructor arguments are gone.
                 if (field.Type.IsReferenceType && field.Type.NullableAnnotation == NullableAnnotation.NotAnnotated)
@@ -164,7 +164,7 @@ internal static class MigrationPlanner
     private static string CSharp(ITypeSymbol type) => type.ToDisplayString(CSharpFormat);
 
     /// <summary>"parameter `x`" or "parameters `x`, `y`" when the member's initializer reads primary constructor parameters; else null.</summary>
-    private static string? ParametersOnlyInitializer(ISymbol declared)
+    private static string? PrimaryParametersReadBy(ISymbol declared)
     {
         var used = AnyInitializerOf(declared) is { } init ? LiveTypeInjector.PrimaryParametersUsedBy(init.Item2) : [];
         return used.Count == 0 ? null : (used.Count == 1 ? "parameter " : "parameters ") + string.Join(", ", used.Select(u => $"`{u}`"));

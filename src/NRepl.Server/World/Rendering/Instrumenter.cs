@@ -37,24 +37,13 @@ internal static class Instrumenter
                         ReturnsValue(local.ReturnType, local.Modifiers), builder);
                     break;
                 case PropertyDeclarationSyntax { ExpressionBody: { } body } property:
-                    builder.Inject(body.ArrowToken.SpanStart, "{ get { " + MethodEntry + ReturnOrThrow(body), body.ArrowToken.Span.Length);
-                    builder.Inject(property.SemicolonToken.SpanStart, "; } }", property.SemicolonToken.Span.Length);
+                    InstrumentExpressionGetter(body, property.SemicolonToken, builder);
                     break;
                 case IndexerDeclarationSyntax { ExpressionBody: { } body } indexer:
-                    builder.Inject(body.ArrowToken.SpanStart, "{ get { " + MethodEntry + ReturnOrThrow(body), body.ArrowToken.Span.Length);
-                    builder.Inject(indexer.SemicolonToken.SpanStart, "; } }", indexer.SemicolonToken.Span.Length);
+                    InstrumentExpressionGetter(body, indexer.SemicolonToken, builder);
                     break;
-                case WhileStatementSyntax loop:
-                    InstrumentLoopBody(loop.Statement, builder);
-                    break;
-                case DoStatementSyntax loop:
-                    InstrumentLoopBody(loop.Statement, builder);
-                    break;
-                case ForStatementSyntax loop:
-                    InstrumentLoopBody(loop.Statement, builder);
-                    break;
-                case CommonForEachStatementSyntax loop:
-                    InstrumentLoopBody(loop.Statement, builder);
+                case StatementSyntax statement when LoopBody(statement) is { } loopBody:
+                    InstrumentLoopBody(loopBody, builder);
                     break;
             }
         }
@@ -63,6 +52,22 @@ internal static class Instrumenter
     /// <summary>Adds the method-entry check to a block body (used for the eval method, whose body is generated).</summary>
     public static void InstrumentBlockStart(BlockSyntax block, MappedSourceBuilder builder) =>
         builder.Inject(block.OpenBraceToken.Span.End, MethodEntry);
+
+    /// <summary><c>=&gt; e;</c> of a property or indexer becomes <c>{ get { entry-check; return e; } }</c>.</summary>
+    private static void InstrumentExpressionGetter(ArrowExpressionClauseSyntax body, SyntaxToken semicolon, MappedSourceBuilder builder)
+    {
+        builder.Inject(body.ArrowToken.SpanStart, "{ get { " + MethodEntry + ReturnOrThrow(body), body.ArrowToken.Span.Length);
+        builder.Inject(semicolon.SpanStart, "; } }", semicolon.Span.Length);
+    }
+
+    private static StatementSyntax? LoopBody(StatementSyntax statement) => statement switch
+    {
+        WhileStatementSyntax loop => loop.Statement,
+        DoStatementSyntax loop => loop.Statement,
+        ForStatementSyntax loop => loop.Statement,
+        CommonForEachStatementSyntax loop => loop.Statement,
+        _ => null,
+    };
 
     private static void InstrumentBody(BlockSyntax? body, ArrowExpressionClauseSyntax? expressionBody, SyntaxToken semicolon,
         bool returnsValue, MappedSourceBuilder builder, string entry = MethodEntry)

@@ -32,17 +32,16 @@ internal static class LiveTypeInjector
     public static bool IsTrackable(TypeDeclarationSyntax type) => GetsLiveBase(type) || RegistersInConstructors(type);
 
     /// <summary>A class or record class that declares no base list: it gets <see cref="ClassBase"/> or <see cref="RecordBase"/>, whose constructors register.</summary>
-    public static bool GetsLiveBase(TypeDeclarationSyntax type) =>
-        type is RecordDeclarationSyntax { ClassOrStructKeyword.RawKind: 0 or (int)SyntaxKind.ClassKeyword, BaseList: null, TypeParameterList: null }
-        || (type is ClassDeclarationSyntax { BaseList: null, TypeParameterList: null } && !type.Modifiers.Any(SyntaxKind.StaticKeyword));
+    public static bool GetsLiveBase(TypeDeclarationSyntax type) => IsObjectClass(type) && type.BaseList is null;
 
+    /// <summary>A non-generic, non-static class or record class: the kinds whose instances can be registered.</summary>
     private static bool IsObjectClass(TypeDeclarationSyntax type) =>
         type is ClassDeclarationSyntax or RecordDeclarationSyntax { ClassOrStructKeyword.RawKind: 0 or (int)SyntaxKind.ClassKeyword }
         && type.TypeParameterList is null && !type.Modifiers.Any(SyntaxKind.StaticKeyword);
 
     /// <summary>A class with a base list and no primary constructor: registration goes into its constructors.</summary>
     private static bool RegistersInConstructors(TypeDeclarationSyntax type) =>
-        type is ClassDeclarationSyntax { BaseList: not null, ParameterList: null, TypeParameterList: null } && !type.Modifiers.Any(SyntaxKind.StaticKeyword);
+        IsObjectClass(type) && type is ClassDeclarationSyntax { BaseList: not null, ParameterList: null };
 
     /// <summary>Is this constructor the one that registers the instance (it does not chain to another of its class)?</summary>
     public static bool Registers(ConstructorDeclarationSyntax ctor) =>
