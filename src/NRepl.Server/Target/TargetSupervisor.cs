@@ -140,6 +140,19 @@ public sealed class TargetSupervisor : IAsyncDisposable
             new ChooseRestart(id, conditionType, typeName, fieldName, failing, instances, samples, restarts), ct).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// After a commit that reported hook failures: runs the failed hooks again (<paramref name="retry"/>) or
+    /// lets those instances keep their implicit values. The reply lists the failures left; the target
+    /// resumes paused work once there are none.
+    /// </summary>
+    public async Task<DeltaApplied> ResolveHooksAsync(bool retry, CancellationToken ct)
+    {
+        var id = Interlocked.Increment(ref _nextRequestId);
+        var reply = (DeltaApplied)await Current().RequestAsync(id, new ResolveHooks(id, retry), ct).ConfigureAwait(false);
+        if (reply.Error is not null) throw new TargetUpdateException(reply.Error);
+        return reply;
+    }
+
     /// <summary>Drops the prepared migration (no instance was changed) and resumes paused work. Harmless when nothing is prepared.</summary>
     public async Task AbortMigrationAsync(CancellationToken ct)
     {

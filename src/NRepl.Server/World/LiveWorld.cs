@@ -22,6 +22,7 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
 {
     private const int MaxRememberedEvals = 10_000;
     private const int WarmUpRounds = 60;
+    private const int MaxHandledHookRetries = 3;
 
     private readonly ISessionOutput _output;
     private readonly ILogger<LiveWorld> _logger;
@@ -37,6 +38,9 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
 
     // Conditions evals wait on, by id and by session (stdin of that session answers them).
     private readonly ConcurrentDictionary<string, MigrationCondition> _conditions = new(StringComparer.Ordinal);
+
+    // A committed migration waiting on the user for its failed hooks; no other migration starts meanwhile.
+    private volatile HookWait? _hooksWaiting;
 
     private Task? _ready;
     private long _nextEvalId;
@@ -89,7 +93,8 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
         _running[request.SessionId] = running;
         try
         {
-            var (outcome, token, summary) = await CompileAndApplyAsync(parsed, request, interrupt.Token).ConfigureAwait(false);
+            var (outcome, token, summary, hooks) = await CompileAndApplyAsync(parsed, request, interrupt.Token).ConfigureAwait(false);
+            if (hooks is not null) await ResolveHooksAsync(hooks, request, interrupt.Token).ConfigureAwait(false);
             if (outcome is not null) return outcome;
             if (token is null) return summary is null ? new EvalOutcome.NoValue() : new EvalOutcome.Value(summary, false);
             if (interrupt.IsCancellationRequested) return new EvalOutcome.Interrupted("Interrupted before it ran; its definitions were applied.");
@@ -233,7 +238,7 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
         }
     }
 
-    private async Task<(EvalOutcome? Outcome, int? Token, string? Summary)> CompileAndApplyAsync(ParsedSubmission parsed, EvalRequest request, CancellationToken ct)
+    private async Task<Applied> CompileAndApplyAsync(ParsedSubmission parsed, EvalRequest request, CancellationToken ct)
     {
         await (_ready ??= Task.Run(InitializeAsync, CancellationToken.None)).WaitAsync(ct).ConfigureAwait(false);
         await _worldLock.WaitAsync(ct).ConfigureAwait(false);
@@ -248,18 +253,20 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 ServerLog.CompilerFailed(_logger, e);
-                return (new EvalOutcome.Failed("Internal error in the world compiler (the world is unchanged): " + e.Message, e.GetType().FullName!, e.GetType().FullName!), null, null);
+                return new Applied(new EvalOutcome.Failed("Internal error in the world compiler (the world is unchanged): " + e.Message, e.GetType().FullName!, e.GetType().FullName!), null, null);
             }
             if (result is CompileResult.Delta { Warnings.Count: > 0 } warned)
             {
                 var (handled, refusal) = await HandleWarningsAsync(warned, parsed, request, ct).ConfigureAwait(false);
-                if (refusal is not null) return (refusal, null, null);
+                if (refusal is not null) return new Applied(refusal, null, null);
                 result = handled;
             }
             switch (result)
             {
                 case CompileResult.Failed failed:
-                    return (new EvalOutcome.Failed(failed.ErrorText, failed.Kind, failed.Kind), null, null);
+                    return new Applied(new EvalOutcome.Failed(failed.ErrorText, failed.Kind, failed.Kind), null, null);
+                case CompileResult.Delta { Migration: { } } when _hooksWaiting is { } waiting:
+                    return new Applied(Refused($"A migration of {string.Join(", ", waiting.Stage.Plans.Select(p => p.DisplayName))} is waiting for its failed hooks (session {waiting.SessionId}): answer that condition first (retry or skip-instance). This redefinition changes fields, so it cannot be applied meanwhile; redefinitions that change no field can."), null, null);
                 case CompileResult.Delta { Migration: { } stage } migrating:
                     return await MigrateAsync(migrating, stage, parsed, request, ct).ConfigureAwait(false);
                 case CompileResult.Delta delta:
@@ -272,10 +279,10 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
                     }
                     catch (TargetUpdateException refused)
                     {
-                        return (new EvalOutcome.Failed("The runtime refused the update (the world is unchanged): " + refused.Message,
+                        return new Applied(new EvalOutcome.Failed("The runtime refused the update (the world is unchanged): " + refused.Message,
                             "LiveUpdateRefusedException", "LiveUpdateRefusedException"), null, null);
                     }
-                    return (null, delta.EvalMethodToken, delta.DefinitionSummary);
+                    return new Applied(null, delta.EvalMethodToken, delta.DefinitionSummary);
                 default:
                     throw new InvalidOperationException("Unknown compile result " + result.GetType().Name);
             }
@@ -293,7 +300,7 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
     /// have the target compute and check every new value (nothing written), then either commit
     /// (the redefinition's delta and the values) or abort (nothing changed). Caller holds the world lock.
     /// </summary>
-    private async Task<(EvalOutcome? Outcome, int? Token, string? Summary)> MigrateAsync(CompileResult.Delta delta, MigrationStage stage, ParsedSubmission parsed, EvalRequest request, CancellationToken ct)
+    private async Task<Applied> MigrateAsync(CompileResult.Delta delta, MigrationStage stage, ParsedSubmission parsed, EvalRequest request, CancellationToken ct)
     {
         try
         {
@@ -301,7 +308,7 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
         }
         catch (TargetUpdateException refused)
         {
-            return (Refused("The runtime refused the update (the world is unchanged): " + refused.Message), null, null);
+            return new Applied(Refused("The runtime refused the update (the world is unchanged): " + refused.Message), null, null);
         }
 
         var defaults = new HashSet<(string Type, string Field)>();
@@ -314,7 +321,7 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
             var problem = prepared.Problems.FirstOrDefault();
             var key = problem is null ? default : (problem.TypeName, problem.FieldName);
             var choice = prepared.Error is null
-                ? await ResolveConditionAsync(request, stage, prepared, level: values.ContainsKey(key) ? 2 : 1, ct).ConfigureAwait(false)
+                ? await ResolveConditionAsync(request, Condition(MigrationCondition.ForField, request, stage, prepared, problem!, level: values.ContainsKey(key) ? 2 : 1), askHandlers: true, ct).ConfigureAwait(false)
                 : new RestartChoice(MigrationCondition.Abort, null);
             switch (choice.Name)
             {
@@ -340,7 +347,7 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
                     }
                     if (recompiled is not CompileResult.Delta { Migration: { } nextStage } next)
                     {
-                        return (Refused("The redefinition no longer compiles as a migration: " + (recompiled as CompileResult.Failed)?.ErrorText), null, null);
+                        return new Applied(Refused("The redefinition no longer compiles as a migration: " + (recompiled as CompileResult.Failed)?.ErrorText), null, null);
                     }
                     await _target.ApplyDeltaAsync(nextStage.Metadata, nextStage.IL, nextStage.Pdb, Array.Empty<int>(), CancellationToken.None).ConfigureAwait(false);
                     (delta, stage) = (next, nextStage);
@@ -348,26 +355,33 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
                 default:
                     await _target.AbortMigrationAsync(CancellationToken.None).ConfigureAwait(false);
                     _compiler.CommitAborted(stage);
-                    return (Refused(MigrationReport.Aborted(stage, prepared)), null, null);
+                    return new Applied(Refused(MigrationReport.Aborted(stage, prepared)), null, null);
             }
         }
 
+        DeltaApplied committed;
         try
         {
-            var committed = await _target.CommitMigrationAsync(delta.Metadata, delta.IL, delta.Pdb, CancellationToken.None).ConfigureAwait(false);
+            committed = await _target.CommitMigrationAsync(delta.Metadata, delta.IL, delta.Pdb, CancellationToken.None).ConfigureAwait(false);
             foreach (var error in committed.InitializerErrors) _output.Write(request.SessionId, request.EvalId, true, error + "\n");
         }
         catch (TargetUpdateException refused)
         {
             // The delta was refused before any value was written: the world stays at the helpers' generation.
             _compiler.CommitAborted(stage);
-            return (Refused("The runtime refused the redefinition (every instance is unchanged): " + refused.Message), null, null);
+            return new Applied(Refused("The runtime refused the redefinition (every instance is unchanged): " + refused.Message), null, null);
         }
         _compiler.Commit(delta);
         foreach (var warning in delta.Warnings) _output.Write(request.SessionId, request.EvalId, true, warning.Message + "\n");
         var report = MigrationReport.Committed(stage, prepared);
         var summary = delta.DefinitionSummary is null ? report : delta.DefinitionSummary + "\n" + report;
-        return (null, delta.EvalMethodToken, summary);
+        HookWait? hooks = null;
+        if (committed.HookFailures is { Length: > 0 } failures)
+        {
+            // Set before the world lock is released: no other migration may start while these wait.
+            _hooksWaiting = hooks = new HookWait(request.SessionId, stage, prepared, failures);
+        }
+        return new Applied(null, delta.EvalMethodToken, summary, hooks);
     }
 
     private static EvalOutcome.Failed Refused(string text) => new(text, "LiveUpdateRefusedException", "LiveUpdateRefusedException");
@@ -411,39 +425,85 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
         return (result, null);
     }
 
-    /// <summary>
-    /// Raises a condition for the first problem: a handler registered by world code
-    /// (<c>Live.HandleConditions</c>) may pick the restart; otherwise the user is asked on the eval, or,
-    /// with no one to ask (load-file), the condition's default (abort-redefinition) applies.
-    /// </summary>
-    private async Task<RestartChoice> ResolveConditionAsync(EvalRequest request, MigrationStage stage, MigrationPrepared prepared, int level, CancellationToken ct)
+    /// <summary>The condition for <paramref name="problem"/>, with its type's plan, versions and instance count.</summary>
+    private static MigrationCondition Condition(
+        Func<string, string, int, MigrationProblem, TypeMigrationPlan?, int, int, int, MigrationCondition> create,
+        EvalRequest request, MigrationStage stage, MigrationPrepared prepared, MigrationProblem problem, int level)
     {
-        var problem = prepared.Problems[0];
         var index = Array.FindIndex(stage.Migrations, m => m.TypeName == problem.TypeName);
         var migration = index >= 0 ? stage.Migrations[index] : null;
-        var condition = new MigrationCondition(request.SessionId, request.EvalId, level, problem,
+        return create(request.SessionId, request.EvalId, level, problem,
             stage.Plans.FirstOrDefault(p => p.TypeName == problem.TypeName), index >= 0 && index < prepared.InstanceCounts.Length ? prepared.InstanceCounts[index] : 0,
             migration?.FromVersion ?? 1, migration?.ToVersion ?? 2);
-        var handled = await _target.ChooseRestartAsync(problem.Kind, problem.TypeName, problem.FieldName, problem.FailingInstances, condition.InstanceCount,
-            problem.Samples, condition.Restarts.Select(r => r.Name).ToArray(), ct).ConfigureAwait(false);
-        if (handled.HandlerError is { } handlerError) _output.Write(request.SessionId, request.EvalId, true, handlerError);
+    }
+
+    /// <summary>
+    /// Raises <paramref name="condition"/>: a handler registered by world code (<c>Live.HandleConditions</c>)
+    /// may pick the restart (unless <paramref name="askHandlers"/> is false); otherwise the user is asked on
+    /// the eval, or, with no one to ask (load-file), the condition's default applies.
+    /// </summary>
+    private async Task<RestartChoice> ResolveConditionAsync(EvalRequest request, MigrationCondition condition, bool askHandlers, CancellationToken ct)
+    {
+        var problem = condition.Problem;
         var headline = condition.Text().Split('\n')[0];
-        if (handled.Answer is { } answer)
+        if (askHandlers)
         {
-            if (condition.TryChoose(answer))
+            var handled = await _target.ChooseRestartAsync(problem.Kind, problem.TypeName, problem.FieldName, problem.FailingInstances, condition.InstanceCount,
+                problem.Samples, condition.Restarts.Select(r => r.Name).ToArray(), ct).ConfigureAwait(false);
+            if (handled.HandlerError is { } handlerError) _output.Write(request.SessionId, request.EvalId, true, handlerError);
+            if (handled.Answer is { } answer)
             {
-                var chosen = await condition.Choice.ConfigureAwait(false);
-                _output.Write(request.SessionId, request.EvalId, true, $"{headline}\nHandled by a condition handler: {chosen.Name}{(chosen.Value is null ? "" : " " + chosen.Value)}\n");
-                return chosen;
+                if (condition.TryChoose(answer))
+                {
+                    var chosen = await condition.Choice.ConfigureAwait(false);
+                    _output.Write(request.SessionId, request.EvalId, true, $"{headline}\nHandled by a condition handler: {chosen.Name}{(chosen.Value is null ? "" : " " + chosen.Value)}\n");
+                    return chosen;
+                }
+                _output.Write(request.SessionId, request.EvalId, true, $"A condition handler answered \"{answer}\", which is not a restart of this condition.\n");
             }
-            _output.Write(request.SessionId, request.EvalId, true, $"A condition handler answered \"{answer}\", which is not a restart of this condition.\n");
         }
         if (request.IsLoadFile)
         {
-            _output.Write(request.SessionId, request.EvalId, true, $"{headline}\nNo handler and no one to ask (load-file): the default restart {MigrationCondition.Abort} applies.\n");
-            return new RestartChoice(MigrationCondition.Abort, null);
+            _output.Write(request.SessionId, request.EvalId, true, $"{headline}\nNo handler and no one to ask (load-file): the default restart {condition.DefaultRestart} applies.\n");
+            return new RestartChoice(condition.DefaultRestart, null);
         }
         return await AskAsync(condition, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The hook of a committed migration failed for some instances: evals and loops in the target stay
+    /// paused while the user decides, but the world lock is free, so another session can redefine the hook
+    /// (or what it calls) before a retry. Every answer is final for its round: retry runs the hook again
+    /// (a failure left raises the condition at the next level), skip-instance keeps the implicit values.
+    /// </summary>
+    private async Task ResolveHooksAsync(HookWait wait, EvalRequest request, CancellationToken ct)
+    {
+        try
+        {
+            var failures = wait.Failures;
+            for (var level = 1; failures.Length > 0; level++)
+            {
+                var problem = failures[0];
+                var condition = Condition(MigrationCondition.ForHook, request, wait.Stage, wait.Prepared, problem, level);
+                // A handler that answers retry to a hook that keeps failing would loop: after a few rounds only the user (or the default) decides.
+                var choice = await ResolveConditionAsync(request, condition, askHandlers: level <= MaxHandledHookRetries, ct).ConfigureAwait(false);
+                var retry = choice.Name == MigrationCondition.Retry;
+                failures = (await _target.ResolveHooksAsync(retry, CancellationToken.None).ConfigureAwait(false)).HookFailures ?? [];
+                if (!retry)
+                {
+                    _output.Write(request.SessionId, request.EvalId, true,
+                        $"{problem.FailingInstances} instance{(problem.FailingInstances == 1 ? "" : "s")} of {condition.Plan?.DisplayName ?? problem.TypeName} skipped {problem.FieldName}; they hold the values of the implicit rules.\n");
+                }
+                else if (failures.Length == 0)
+                {
+                    _output.Write(request.SessionId, request.EvalId, true, $"{problem.FieldName} succeeded on retry for every instance it had failed for.\n");
+                }
+            }
+        }
+        finally
+        {
+            _hooksWaiting = null;
+        }
     }
 
     /// <summary>Shows the condition on the eval and waits for the user's restart.</summary>
@@ -459,7 +519,7 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
         }
         catch (OperationCanceledException)
         {
-            return new RestartChoice(MigrationCondition.Abort, null); // the eval was interrupted or its client went away
+            return new RestartChoice(condition.DefaultRestart, null); // the eval was interrupted or its client went away
         }
         finally
         {
@@ -553,6 +613,12 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
     }
 
     private sealed record EvalRoute(string SessionId, string NReplId);
+
+    /// <summary>What a compile-and-apply step produced: an outcome that ends the eval, or the eval method to run; and hooks still to resolve.</summary>
+    private sealed record Applied(EvalOutcome? Outcome, int? Token, string? Summary, HookWait? Hooks = null);
+
+    /// <summary>A committed migration whose hook failed for some instances, raised on the eval of <see cref="SessionId"/>.</summary>
+    private sealed record HookWait(string SessionId, MigrationStage Stage, MigrationPrepared Prepared, MigrationProblem[] Failures);
 
     private sealed record RunningEval(string NReplId, CancellationTokenSource Interrupt);
 }

@@ -568,7 +568,8 @@ internal sealed class WorldCompiler
                     fallbackNames.ContainsKey(s) ? FailurePolicy.Fallback : FailurePolicy.Problem,
                     fallbackNames.TryGetValue(s, out var fallback) ? tokens[fallback] : 0)).ToArray(),
                 p.Discarded.Select(d => new FieldRef(d.Field, d.FieldType)).ToArray(),
-                p.StaticSteps.Select(s => new FieldStep(new FieldRef(s.Field, s.FieldType), FieldSource.OldField, new FieldRef(s.OldField!, s.OldFieldType!), 0, s.Conversion)).ToArray())).ToArray();
+                p.StaticSteps.Select(s => new FieldStep(new FieldRef(s.Field, s.FieldType), FieldSource.OldField, new FieldRef(s.OldField!, s.OldFieldType!), 0, s.Conversion)).ToArray(),
+                p.Hook)).ToArray();
             var snapshot = world with { Compilation = compilation, EvalTree = helperTree, Baseline = emitted.Baseline!, StringHeapSize = heap, Generation = generation };
             return (new MigrationStage(metadataBytes, emitted.IL, emitted.Pdb, plans, migrations, snapshot), null);
         }

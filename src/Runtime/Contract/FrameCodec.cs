@@ -93,6 +93,7 @@ internal static class MessageSerializer
                 MessageKind.CommitMigration => CommitMigration.Read(r),
                 MessageKind.AbortMigration => AbortMigration.Read(r),
                 MessageKind.ChooseRestart => ChooseRestart.Read(r),
+                MessageKind.ResolveHooks => ResolveHooks.Read(r),
                 MessageKind.RestartChosen => RestartChosen.Read(r),
                 _ => throw new InvalidDataException($"Unknown message kind {(byte)kind}."),
             };

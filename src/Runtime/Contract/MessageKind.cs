@@ -15,6 +15,7 @@ public enum MessageKind : byte
     CommitMigration = 9,
     AbortMigration = 10,
     ChooseRestart = 11,
+    ResolveHooks = 12,
 
     // target -> server
     Hello = 64,

@@ -114,12 +114,25 @@ public sealed record WorldLoaded(long RequestId, string? Error) : TargetMessage,
 /// <summary>
 /// Answer to <see cref="ApplyDelta"/>. <see cref="Error"/> is null when the runtime accepted the delta;
 /// <see cref="InitializerErrors"/> lists initializers that threw (the delta itself still stands).
+/// <see cref="HookFailures"/> (migration commits): instances whose migration hook threw; they hold what the
+/// implicit rules gave them, and paused work stays paused until <see cref="ResolveHooks"/> leaves none.
 /// </summary>
-public sealed record DeltaApplied(long RequestId, string? Error, string[] InitializerErrors) : TargetMessage, ITargetReply
+public sealed record DeltaApplied(long RequestId, string? Error, string[] InitializerErrors, MigrationProblem[]? HookFailures = null) : TargetMessage, ITargetReply
 {
     public override MessageKind Kind => MessageKind.DeltaApplied;
-    internal override void WritePayload(BinaryWriter w) { w.Write(RequestId); w.WriteNullable(Error); w.WriteStrings(InitializerErrors); }
-    internal static DeltaApplied Read(BinaryReader r) => new(r.ReadInt64(), r.ReadNullable(), r.ReadStrings());
+    internal override void WritePayload(BinaryWriter w)
+    {
+        w.Write(RequestId); w.WriteNullable(Error); w.WriteStrings(InitializerErrors);
+        var failures = HookFailures ?? [];
+        w.Write(failures.Length); foreach (var f in failures) f.Write(w);
+    }
+    internal static DeltaApplied Read(BinaryReader r)
+    {
+        var id = r.ReadInt64(); var error = r.ReadNullable(); var initializerErrors = r.ReadStrings();
+        var failures = new MigrationProblem[r.ReadInt32()];
+        for (var i = 0; i < failures.Length; i++) failures[i] = MigrationProblem.Read(r);
+        return new DeltaApplied(id, error, initializerErrors, failures.Length == 0 ? null : failures);
+    }
 }
 
 public enum OutputStream : byte { Out = 1, Err = 2 }

@@ -61,6 +61,16 @@ public enum FailurePolicy : byte
     Fallback = 3,
 }
 
+/// <summary>The explicit migration hook the new version of a type declares (research/migration.md §7.6).</summary>
+public enum HookKind : byte
+{
+    None = 0,
+    /// <summary><c>void OnRedefined(MigrationContext ctx)</c>, run on each migrated instance.</summary>
+    Instance = 1,
+    /// <summary><c>static T Migrate(T migrated, MigrationContext ctx)</c>: the returned object's fields are copied into the instance.</summary>
+    Static = 2,
+}
+
 /// <summary>A field of a world type, by name and by its type as <c>System.Type.ToString()</c> spells it.</summary>
 public sealed record FieldRef(string Name, string TypeName)
 {
@@ -94,8 +104,10 @@ public sealed record FieldStep(FieldRef NewField, FieldSource Source, FieldRef? 
 /// old fields that left the shape; their non-default values go into each instance's discarded bag.
 /// <see cref="StaticSteps"/>: retyped static fields, converted by the same rules (their
 /// <see cref="FieldStep.OldField"/> and <see cref="FieldStep.NewField"/> are static fields).
+/// <see cref="Hook"/>: the hook the new version declares, run on every instance after the values are written.
 /// </summary>
-public sealed record TypeMigration(string TypeName, int FromVersion, int ToVersion, FieldStep[] Steps, FieldRef[] DiscardedFields, FieldStep[]? StaticSteps = null)
+public sealed record TypeMigration(string TypeName, int FromVersion, int ToVersion, FieldStep[] Steps, FieldRef[] DiscardedFields, FieldStep[]? StaticSteps = null,
+    HookKind Hook = HookKind.None)
 {
     internal void Write(BinaryWriter w)
     {
@@ -104,6 +116,7 @@ public sealed record TypeMigration(string TypeName, int FromVersion, int ToVersi
         w.Write(DiscardedFields.Length); foreach (var f in DiscardedFields) f.Write(w);
         var statics = StaticSteps ?? [];
         w.Write(statics.Length); foreach (var s in statics) s.Write(w);
+        w.Write((byte)Hook);
     }
 
     internal static TypeMigration Read(BinaryReader r)
@@ -115,7 +128,7 @@ public sealed record TypeMigration(string TypeName, int FromVersion, int ToVersi
         for (var i = 0; i < discarded.Length; i++) discarded[i] = FieldRef.Read(r);
         var statics = new FieldStep[r.ReadInt32()];
         for (var i = 0; i < statics.Length; i++) statics[i] = FieldStep.Read(r);
-        return new TypeMigration(type, from, to, steps, discarded, statics);
+        return new TypeMigration(type, from, to, steps, discarded, statics, (HookKind)r.ReadByte());
     }
 }
 
@@ -175,6 +188,19 @@ public sealed record CommitMigration(long RequestId, byte[] Metadata, byte[] IL,
     public override MessageKind Kind => MessageKind.CommitMigration;
     internal override void WritePayload(BinaryWriter w) { w.Write(RequestId); w.WriteBytes(Metadata); w.WriteBytes(IL); w.WriteBytes(Pdb); }
     internal static CommitMigration Read(BinaryReader r) => new(r.ReadInt64(), r.ReadBytes(), r.ReadBytes(), r.ReadBytes());
+}
+
+/// <summary>
+/// After a commit whose <see cref="DeltaApplied.HookFailures"/> was not empty (evals and Live.Every loops
+/// are still paused): <see cref="Retry"/> runs the hook again on the instances it failed for (the user
+/// may have fixed it meanwhile), otherwise they keep the values the implicit rules gave them (skip-instance).
+/// Answered by <see cref="DeltaApplied"/>; work resumes once no failure is left.
+/// </summary>
+public sealed record ResolveHooks(long RequestId, bool Retry) : TargetMessage
+{
+    public override MessageKind Kind => MessageKind.ResolveHooks;
+    internal override void WritePayload(BinaryWriter w) { w.Write(RequestId); w.Write(Retry); }
+    internal static ResolveHooks Read(BinaryReader r) => new(r.ReadInt64(), r.ReadBoolean());
 }
 
 /// <summary>Drop the prepared values and resume paused work. Answered by <see cref="DeltaApplied"/> (no delta) with the same id.</summary>

@@ -161,6 +161,9 @@ internal sealed class TargetHost
             case AbortMigration abort:
                 _migrations.Abort(abort);
                 break;
+            case ResolveHooks hooks:
+                _migrations.ResolveHooks(hooks);
+                break;
             case ChooseRestart choose:
                 Post(ConditionHandlers.Choose(choose));
                 break;

@@ -11,7 +11,9 @@ namespace NRepl.Runtime.Migration;
 /// <item>Prepare: close the <see cref="MigrationGate"/>, find every live instance of each type (and its
 /// subtypes), compute and check every new field value into typed arrays. Nothing is written, so old
 /// code keeps running against unchanged objects and an abort leaves no trace.</item>
-/// <item>Commit: write the values and the discarded-value bags, apply the method-body delta, reopen the gate.</item>
+/// <item>Commit: apply the delta, write the values and the discarded-value bags, run the new version's
+/// hooks, reopen the gate. If a hook failed for some instances the gate stays closed until
+/// <see cref="ResolveHooks"/> retried them successfully or skipped them.</item>
 /// <item>Abort: drop the values, reopen the gate.</item>
 /// </list>
 /// Called only from the target's message loop, one message at a time, so it keeps no lock.
@@ -25,6 +27,9 @@ internal sealed class MigrationExecutor
     private readonly Action<TargetMessage> _post;
     private readonly Action _flushAmbientOutput;
     private PreparedMigration? _prepared;
+
+    // A committed migration whose hook failed for some instances: paused work stays paused until ResolveHooks leaves none.
+    private PreparedMigration? _hooksPending;
 
     /// <param name="world">The world whose types migrate; its apply path also applies the commit's delta.</param>
     /// <param name="post">Sends replies and logs to the server.</param>
@@ -45,6 +50,11 @@ internal sealed class MigrationExecutor
     /// </summary>
     public void Prepare(PrepareMigration request)
     {
+        if (_hooksPending is not null)
+        {
+            _post(new MigrationPrepared(request.RequestId, [], [], "A committed migration is still waiting for its failed hooks to be retried or skipped."));
+            return;
+        }
         _prepared = null;
         MigrationGate.Close();
         if (!MigrationGate.WaitForIterations(IterationDrainTimeout))
@@ -136,6 +146,7 @@ internal sealed class MigrationExecutor
                     foreach (var type in prepared.Types) type.Write();
                 }
                 WriteDiscardedBags(prepared);
+                foreach (var type in prepared.Types) type.Hook?.Bind();
             }
             catch (Exception e)
             {
@@ -147,10 +158,58 @@ internal sealed class MigrationExecutor
             warnings = [.. warnings, .. lateProblems.Select(p =>
                 $"{p.FailingInstances} instance(s) of {p.TypeName} made while the migration was prepared could not get a value for {p.FieldName}; they hold its default: {string.Join("; ", p.Samples)}")];
         }
-        _post(new Log(LogSeverity.Debug, $"Migration {request.RequestId} committed in {Stopwatch.GetElapsedTime(started).TotalMilliseconds:0.0} ms ({late} instances made since the prepare added)."));
+        // Hooks run last, after every implicit value of every type is in place (CLOS's :after ordering),
+        // still with work paused. Failing instances were put back as the implicit rules left them.
+        MigrationProblem[] hookFailures = error is null ? RunHooks(prepared, retry: false) : [];
+        _post(new Log(LogSeverity.Debug, $"Migration {request.RequestId} committed in {Stopwatch.GetElapsedTime(started).TotalMilliseconds:0.0} ms ({late} instances made since the prepare added, {hookFailures.Sum(f => f.FailingInstances)} hook failures)."));
         _flushAmbientOutput();
-        _post(new DeltaApplied(request.RequestId, error, warnings));
+        _post(new DeltaApplied(request.RequestId, error, warnings, hookFailures));
+        if (hookFailures.Length == 0) MigrationGate.Open();
+        else _hooksPending = prepared;
+    }
+
+    /// <summary>
+    /// Handles <see cref="ResolveHooks"/>: runs the failed hooks again, or lets those instances keep their
+    /// implicit values; reopens the gate once no failure is left.
+    /// </summary>
+    public void ResolveHooks(ResolveHooks request)
+    {
+        var pending = _hooksPending;
+        if (pending is null)
+        {
+            _post(new DeltaApplied(request.RequestId, "No migration hook is waiting to be retried or skipped.", []));
+            return;
+        }
+        MigrationProblem[] failures = [];
+        try
+        {
+            if (request.Retry) failures = RunHooks(pending, retry: true);
+            else foreach (var type in pending.Types) type.Hook?.Skip();
+        }
+        catch (Exception e)
+        {
+            // The hook can no longer be found (e.g. a redefinition removed it): nothing more can run; resume.
+            foreach (var type in pending.Types) type.Hook?.Skip();
+            failures = [];
+            _post(new Log(LogSeverity.Warning, $"Retrying the migration hooks failed ({e.Message}); the instances keep the values of the implicit rules."));
+        }
+        _flushAmbientOutput();
+        _post(new DeltaApplied(request.RequestId, null, [], failures));
+        if (failures.Length > 0) return;
+        _hooksPending = null;
         MigrationGate.Open();
+    }
+
+/// <summary>Runs each type's hook on all its instances (<paramref name="retry"/>: again on those it failed for).</summary>
+    private static MigrationProblem[] RunHooks(PreparedMigration prepared, bool retry)
+    {
+        var failures = new List<MigrationProblem>();
+        foreach (var type in prepared.Types)
+        {
+            if (type.Hook is not { } hook || (retry && hook.FailingCount == 0)) continue;
+            if ((retry ? hook.Retry() : hook.Run(type.Instances)) is { } problem) failures.Add(problem);
+        }
+        return [.. failures];
     }
 
     /// <summary>Handles <see cref="AbortMigration"/>: drops the prepared values (none were written) and reopens the gate.</summary>
@@ -254,6 +313,9 @@ internal sealed class MigrationExecutor
 
         public DiscardedField[] Discarded { get; }
 
+        /// <summary>The explicit hook the new version declares, if any.</summary>
+        public MigrationHook? Hook { get; private init; }
+
         public static PreparedType Plan(Assembly world, TypeMigration migration)
         {
             var type = world.GetType(migration.TypeName) ?? throw new MigrationPlanException($"type {migration.TypeName} is not in the world");
@@ -301,7 +363,7 @@ internal sealed class MigrationExecutor
                     ?? throw new MigrationPlanException($"type {step.NewField.TypeName} of static field {step.NewField.Name} is not loaded");
                 statics.Add((PendingField.Create(step, target, old, null, Fallback(world, step)), step.NewField, "FieldConversionError"));
             }
-            return new PreparedType(migration, type, pending, discarded, statics);
+            return new PreparedType(migration, type, pending, discarded, statics) { Hook = MigrationHook.Plan(migration, type) };
         }
 
         private static MethodInfo? Fallback(Assembly world, FieldStep step) =>

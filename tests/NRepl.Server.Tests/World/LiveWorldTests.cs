@@ -1,7 +1,5 @@
-using Microsoft.Extensions.Logging.Abstractions;
 using NRepl.Runtime.Contract;
 using NRepl.Server.Evaluation;
-using NRepl.Server.Target;
 using NRepl.Server.World;
 
 namespace NRepl.Server.Tests.World;
@@ -11,47 +9,16 @@ namespace NRepl.Server.Tests.World;
 /// hot swaps under running code, interrupts, stdin, and recovery from a dead target.
 /// </summary>
 [NonParallelizable]
-public sealed class LiveWorldTests
+public sealed class LiveWorldTests : LiveWorldFixture
 {
-    private LiveWorld _world = null!;
-    private RecordingSessionOutput _output = null!;
-    private int _ids;
-
-    [OneTimeSetUp]
-    public async Task StartWorld()
-    {
-        _output = new RecordingSessionOutput();
-        _world = new LiveWorld(_output, new TargetOptions(), NullLoggerFactory.Instance);
-        await _world.StartAsync(CancellationToken.None);
-    }
-
-    [OneTimeTearDown]
-    public async Task StopWorld() => await _world.DisposeAsync();
-
-    private static CancellationToken Deadline(int seconds = 30) => new CancellationTokenSource(TimeSpan.FromSeconds(seconds)).Token;
-
-    private EvalRequest Request(string code, string session = "s1", string? file = null, bool loadFile = false) =>
-        new($"e{Interlocked.Increment(ref _ids)}", session, code, "user", file, 1, 1, loadFile, true, PrintSettings.Default);
-
-    private async Task<EvalOutcome> Eval(string code, string session = "s1") =>
-        await _world.EvaluateAsync(Request(code, session), Deadline());
-
-    private async Task<string> Value(string code, string session = "s1")
-    {
-        var outcome = await Eval(code, session);
-        if (outcome is EvalOutcome.Value value) return value.Printed;
-        Assert.Fail($"Expected a value from `{code}`, got {outcome}");
-        return "";
-    }
-
     [Test]
     public async Task Evaluate_IssueExamples_GiveTheDocumentedValues()
     {
         Assert.That(await Value("1 + 2"), Is.EqualTo("3"));
         var request = Request("Console.WriteLine(\"hi\"); 42");
-        var outcome = await _world.EvaluateAsync(request, Deadline());
+        var outcome = await World.EvaluateAsync(request, Deadline());
         Assert.That(outcome, Is.EqualTo(new EvalOutcome.Value("42", false)));
-        Assert.That(_output.OutOf(request.EvalId), Is.EqualTo("hi\n"), "output arrived before the value");
+        Assert.That(Output.OutOf(request.EvalId), Is.EqualTo("hi\n"), "output arrived before the value");
         Assert.That(await Value("int Ggg(int v) => v + 48;"), Is.EqualTo("int Ggg(int v)"));
         Assert.That(await Value("Ggg(10)"), Is.EqualTo("58"));
         Assert.That(await Value("var counter = 0;"), Is.EqualTo("int counter"));
@@ -149,7 +116,7 @@ public sealed class LiveWorldTests
     [Test]
     public async Task Evaluate_CompileError_NamesLineColumnAndCode()
     {
-        var outcome = await _world.EvaluateAsync(Request("var ok = 1;\nnope(ok)", file: "/work/demo.cs"), Deadline());
+        var outcome = await World.EvaluateAsync(Request("var ok = 1;\nnope(ok)", file: "/work/demo.cs"), Deadline());
 
         var failed = outcome as EvalOutcome.Failed;
         Assert.That(failed, Is.Not.Null, outcome.ToString());
@@ -182,11 +149,11 @@ public sealed class LiveWorldTests
     [Test]
     public async Task Evaluate_ReadLine_AsksForInputAndGetsIt()
     {
-        var evalTask = _world.EvaluateAsync(Request("Console.ReadLine()", session: "stdin-1"), Deadline());
+        var evalTask = World.EvaluateAsync(Request("Console.ReadLine()", session: "stdin-1"), Deadline());
 
-        var need = await _output.NextNeedInputAsync("stdin-1", Deadline());
+        var need = await Output.NextNeedInputAsync("stdin-1", Deadline());
         Assert.That(need.Session, Is.EqualTo("stdin-1"));
-        _world.Stdin("stdin-1", "typed line\n");
+        World.Stdin("stdin-1", "typed line\n");
 
         Assert.That(await evalTask, Is.EqualTo(new EvalOutcome.Value("\"typed line\"", false)));
     }
@@ -195,10 +162,10 @@ public sealed class LiveWorldTests
     public async Task Evaluate_InfiniteLoop_StopsOnInterrupt()
     {
         var request = Request("Console.WriteLine(\"looping\"); while (true) { }", session: "loop-1");
-        var evalTask = _world.EvaluateAsync(request, Deadline());
-        await _output.WaitForOutputAsync(request.EvalId, "looping", Deadline());
+        var evalTask = World.EvaluateAsync(request, Deadline());
+        await Output.WaitForOutputAsync(request.EvalId, "looping", Deadline());
 
-        _world.Interrupt("loop-1", request.EvalId);
+        World.Interrupt("loop-1", request.EvalId);
 
         Assert.That(await evalTask, Is.TypeOf<EvalOutcome.Interrupted>());
         Assert.That(await Value("1 + 1", session: "loop-1"), Is.EqualTo("2"), "the session works afterwards");
@@ -247,12 +214,12 @@ public sealed class LiveWorldTests
         await Eval("meters[4].Reading = 3_000_000_000;");
 
         var request = Request("class Meter { public int Reading; public string Show() => $\"R:{Reading}\"; }", session: "cond-1");
-        var redefining = _world.EvaluateAsync(request, Deadline());
-        var condition = await _output.NextConditionAsync("cond-1", Deadline());
-        var need = await _output.NextNeedInputAsync("cond-1", Deadline());
-        _world.Stdin("cond-1", "7\n");
-        await _output.NextNeedInputAsync("cond-1", Deadline()); // an answer that is not a restart asks again
-        _world.Stdin("cond-1", "3\n");
+        var redefining = World.EvaluateAsync(request, Deadline());
+        var condition = await Output.NextConditionAsync("cond-1", Deadline());
+        var need = await Output.NextNeedInputAsync("cond-1", Deadline());
+        World.Stdin("cond-1", "7\n");
+        await Output.NextNeedInputAsync("cond-1", Deadline()); // an answer that is not a restart asks again
+        World.Stdin("cond-1", "3\n");
         var failed = await redefining as EvalOutcome.Failed;
 
         Assert.That(need.EvalId, Is.EqualTo(request.EvalId));
@@ -263,7 +230,7 @@ public sealed class LiveWorldTests
         var restarts = ((IEnumerable<object?>)condition["restarts"]!).Cast<IReadOnlyDictionary<string, object?>>().Select(r => r["name"]).ToList();
         Assert.That(restarts, Is.EqualTo(new[] { "use-value-for-all", "use-default", "accept-with-defaults", "abort-redefinition" }));
         Assert.That(condition["level"], Is.EqualTo(1L));
-        Assert.That(_output.ErrOf(request.EvalId), Does.Contain("Meter#4 Reading = 3000000000").And.Contain("3: [abort-redefinition] *").And.Contain("Not a restart"));
+        Assert.That(Output.ErrOf(request.EvalId), Does.Contain("Meter#4 Reading = 3000000000").And.Contain("3: [abort-redefinition] *").And.Contain("Not a restart"));
         Assert.That(failed, Is.Not.Null);
         Assert.That(failed!.ErrorText, Does.Contain("aborted").And.Contain("unchanged"));
         Assert.That(await Value("meters[4].Show() + meters[5].Show()"), Is.EqualTo("\"r=3000000000r=5\""), "old data and old methods");
@@ -277,16 +244,16 @@ public sealed class LiveWorldTests
         await Eval("gauges[2].Level = long.MaxValue;");
 
         var request = Request("class Gauge { public int Level; }", session: "cond-2");
-        var redefining = _world.EvaluateAsync(request, Deadline());
-        var condition = await _output.NextConditionAsync("cond-2", Deadline());
-        Assert.That(_world.InvokeRestart("not-a-condition", "use-default", null), Does.Contain("not pending"));
-        Assert.That(_world.InvokeRestart((string)condition["condition-id"]!, "use-default", null), Is.Null);
+        var redefining = World.EvaluateAsync(request, Deadline());
+        var condition = await Output.NextConditionAsync("cond-2", Deadline());
+        Assert.That(World.InvokeRestart("not-a-condition", "use-default", null), Does.Contain("not pending"));
+        Assert.That(World.InvokeRestart((string)condition["condition-id"]!, "use-default", null), Is.Null);
         var outcome = await redefining;
 
         Assert.That(outcome, Is.TypeOf<EvalOutcome.Value>(), outcome.ToString());
         Assert.That(((EvalOutcome.Value)outcome).Printed, Does.Contain("5 live instances migrated"));
         Assert.That(await Value("string.Join(\",\", gauges.Select(g => g.Level))"), Is.EqualTo("\"0,10,0,30,40\""));
-        Assert.That(_world.InvokeRestart((string)condition["condition-id"]!, "use-default", null), Does.Contain("not pending"), "a stale condition id is refused");
+        Assert.That(World.InvokeRestart((string)condition["condition-id"]!, "use-default", null), Does.Contain("not pending"), "a stale condition id is refused");
     }
 
     [Test]
@@ -295,9 +262,9 @@ public sealed class LiveWorldTests
         await Value("class Tank { public long Litres; }");
         await Value("var tanks = new List<Tank> { new Tank { Litres = 7 }, new Tank { Litres = 9_000_000_000_000 }, new Tank { Litres = -1 } };");
 
-        var redefining = _world.EvaluateAsync(Request("class Tank { public int Litres; }", session: "cond-3"), Deadline());
-        var first = await _output.NextConditionAsync("cond-3", Deadline());
-        _world.Stdin("cond-3", "0 (int)(old / 1_000_000) + self.GetHashCode() * 0\n");
+        var redefining = World.EvaluateAsync(Request("class Tank { public int Litres; }", session: "cond-3"), Deadline());
+        var first = await Output.NextConditionAsync("cond-3", Deadline());
+        World.Stdin("cond-3", "0 (int)(old / 1_000_000) + self.GetHashCode() * 0\n");
         var outcome = await redefining;
 
         Assert.That(first["level"], Is.EqualTo(1L));
@@ -311,11 +278,11 @@ public sealed class LiveWorldTests
         await Value("class Vat { public long Amount; }");
         await Value("var vats = new List<Vat> { new Vat { Amount = long.MaxValue } };");
 
-        var redefining = _world.EvaluateAsync(Request("class Vat { public int Amount; }", session: "cond-4"), Deadline());
-        await _output.NextConditionAsync("cond-4", Deadline());
-        _world.Stdin("cond-4", "use-value-for-all checked((int)old)\n");
-        var second = await _output.NextConditionAsync("cond-4", Deadline());
-        Assert.That(_world.InvokeRestart((string)second["condition-id"]!, "use-value-for-all", "42"), Is.Null);
+        var redefining = World.EvaluateAsync(Request("class Vat { public int Amount; }", session: "cond-4"), Deadline());
+        await Output.NextConditionAsync("cond-4", Deadline());
+        World.Stdin("cond-4", "use-value-for-all checked((int)old)\n");
+        var second = await Output.NextConditionAsync("cond-4", Deadline());
+        Assert.That(World.InvokeRestart((string)second["condition-id"]!, "use-value-for-all", "42"), Is.Null);
         var outcome = await redefining;
 
         Assert.That(second["level"], Is.EqualTo(2L), "the restart's own value failed: a deeper condition");
@@ -331,10 +298,10 @@ public sealed class LiveWorldTests
         await Value("var handler = Live.HandleConditions(c => c.Type == \"FieldConversionError\" && c.Field == \"Raw\" ? \"use-value-for-all -1\" : null);");
 
         var request = Request("class Reading { public int Raw; }", file: "/src/reading.cs", loadFile: true);
-        var outcome = await _world.EvaluateAsync(request, Deadline());
+        var outcome = await World.EvaluateAsync(request, Deadline());
 
         Assert.That(outcome, Is.TypeOf<EvalOutcome.Value>(), outcome.ToString());
-        Assert.That(_output.ErrOf(request.EvalId), Does.Contain("Handled by a condition handler: use-value-for-all -1"));
+        Assert.That(Output.ErrOf(request.EvalId), Does.Contain("Handled by a condition handler: use-value-for-all -1"));
         Assert.That(await Value("readings[0].Raw + \",\" + readings[1].Raw"), Is.EqualTo("\"12,-1\""));
         await Eval("handler.Dispose();");
     }
@@ -347,13 +314,13 @@ public sealed class LiveWorldTests
         await Value("var renames = Live.HandleConditions(c => c.Type == \"FieldRenameInferred\" ? \"not-a-rename\" : null);");
 
         var request = Request("class Knight { public int Stamina = 9; public string Name = \"k\"; }");
-        var outcome = await _world.EvaluateAsync(request, Deadline());
+        var outcome = await World.EvaluateAsync(request, Deadline());
         await Eval("renames.Dispose();");
 
         Assert.That(outcome, Is.TypeOf<EvalOutcome.Value>(), outcome.ToString());
         Assert.That(await Value("knight.Stamina"), Is.EqualTo("9"), "Stamina started from its initializer, not from Health");
         Assert.That(await Value("Live.Discarded(knight)[\"Health\"]"), Is.EqualTo("77"));
-        Assert.That(_output.ErrOf(request.EvalId), Does.Not.Contain("FieldRenameInferred").And.Contain("FieldDataDiscarded"));
+        Assert.That(Output.ErrOf(request.EvalId), Does.Not.Contain("FieldRenameInferred").And.Contain("FieldDataDiscarded"));
     }
 
     [Test]
@@ -363,13 +330,13 @@ public sealed class LiveWorldTests
         await Value("var muffle = Live.HandleConditions(c => c.Type == \"InitializerNotRerun\" ? \"muffle-warning\" : null);");
 
         var request = Request("class Lamp { public int Watts = 60; }");
-        await _world.EvaluateAsync(request, Deadline());
+        await World.EvaluateAsync(request, Deadline());
         await Eval("muffle.Dispose();");
         var unmuffled = Request("class Lamp { public int Watts = 75; }");
-        await _world.EvaluateAsync(unmuffled, Deadline());
+        await World.EvaluateAsync(unmuffled, Deadline());
 
-        Assert.That(_output.ErrOf(request.EvalId), Does.Not.Contain("InitializerNotRerun"));
-        Assert.That(_output.ErrOf(unmuffled.EvalId), Does.Contain("InitializerNotRerun: Lamp.Watts has a new initializer (75)"));
+        Assert.That(Output.ErrOf(request.EvalId), Does.Not.Contain("InitializerNotRerun"));
+        Assert.That(Output.ErrOf(unmuffled.EvalId), Does.Contain("InitializerNotRerun: Lamp.Watts has a new initializer (75)"));
     }
 
     [Test]
@@ -381,14 +348,14 @@ public sealed class LiveWorldTests
         // A timer does not pause for migrations: it keeps making instances with the old constructor
         // while the user decides; the prepare that follows the answer covers them.
         var timer = Request("var spawner = new Timer(_ => { if (spawning == 1) { spawned.Enqueue(new Spawn()); Console.WriteLine(\"spawned\"); } }, null, 0, 3);");
-        await _world.EvaluateAsync(timer, Deadline());
+        await World.EvaluateAsync(timer, Deadline());
         await Eval("spawning = 1;");
 
-        var redefining = _world.EvaluateAsync(Request("class Spawn { public int Id; public int Tag = 7; }", session: "cond-spawn"), Deadline());
-        await _output.NextConditionAsync("cond-spawn", Deadline());
-        var before = _output.OutOf(timer.EvalId).Count(c => c == '\n');
-        await _output.WaitForOutputLinesAsync(timer.EvalId, before + 2, Deadline()); // instances made while the user decides
-        _world.Stdin("cond-spawn", "use-default\n");
+        var redefining = World.EvaluateAsync(Request("class Spawn { public int Id; public int Tag = 7; }", session: "cond-spawn"), Deadline());
+        await Output.NextConditionAsync("cond-spawn", Deadline());
+        var before = Output.OutOf(timer.EvalId).Count(c => c == '\n');
+        await Output.WaitForOutputLinesAsync(timer.EvalId, before + 2, Deadline()); // instances made while the user decides
+        World.Stdin("cond-spawn", "use-default\n");
         var outcome = await redefining;
         await Eval("spawning = 0; spawner.Dispose();");
 
@@ -402,7 +369,7 @@ public sealed class LiveWorldTests
         await Value("class Cell { public long V; }");
         await Value("var cell = new Cell { V = long.MinValue };");
 
-        var outcome = await _world.EvaluateAsync(Request("class Cell { public int V; }", file: "/src/cell.cs", loadFile: true), Deadline());
+        var outcome = await World.EvaluateAsync(Request("class Cell { public int V; }", file: "/src/cell.cs", loadFile: true), Deadline());
 
         Assert.That(outcome, Is.TypeOf<EvalOutcome.Failed>());
         Assert.That(((EvalOutcome.Failed)outcome).ErrorText, Does.Contain("FieldConversionError Cell.V"));
@@ -468,9 +435,9 @@ public sealed class LiveWorldTests
         await Value("var carton = new Carton(3);");
 
         var request = Request("record Carton(int Size) { public int Area = Size * Size; }");
-        await _world.EvaluateAsync(request, Deadline());
+        await World.EvaluateAsync(request, Deadline());
 
-        Assert.That(_output.ErrOf(request.EvalId), Does.Contain("InitializerNotRerun: Carton.Area is initialized from the primary constructor's parameter `Size`"));
+        Assert.That(Output.ErrOf(request.EvalId), Does.Contain("InitializerNotRerun: Carton.Area is initialized from the primary constructor's parameter `Size`"));
         Assert.That(await Value("carton.Area"), Is.EqualTo("0"), "the live instance was not made with a Size argument the initializer could read");
         Assert.That(await Value("new Carton(4).Area"), Is.EqualTo("16"), "new instances run the initializer");
     }
@@ -566,9 +533,9 @@ public sealed class LiveWorldTests
     {
         await Value("class Big { public static long Value = long.MaxValue; }");
 
-        var redefining = _world.EvaluateAsync(Request("class Big { public static int Value = 1; }", session: "cond-static"), Deadline());
-        var condition = await _output.NextConditionAsync("cond-static", Deadline());
-        _world.Stdin("cond-static", "abort-redefinition\n");
+        var redefining = World.EvaluateAsync(Request("class Big { public static int Value = 1; }", session: "cond-static"), Deadline());
+        var condition = await Output.NextConditionAsync("cond-static", Deadline());
+        World.Stdin("cond-static", "abort-redefinition\n");
         var outcome = await redefining;
 
         Assert.That(((IReadOnlyDictionary<string, object?>)condition["condition"]!)["field"], Is.EqualTo("Value"));
@@ -590,10 +557,10 @@ public sealed class LiveWorldTests
     [Test]
     public async Task LoadFile_DefinitionsBecomeTheFileContent()
     {
-        var first = await _world.EvaluateAsync(Request("int Lf1() => 1;\nint Lf2() => 2;\nLf1() + Lf2()", file: "/src/lf.cs", loadFile: true), Deadline());
+        var first = await World.EvaluateAsync(Request("int Lf1() => 1;\nint Lf2() => 2;\nLf1() + Lf2()", file: "/src/lf.cs", loadFile: true), Deadline());
         Assert.That(first, Is.EqualTo(new EvalOutcome.Value("3", false)));
 
-        await _world.EvaluateAsync(Request("int Lf1() => 10;", file: "/src/lf.cs", loadFile: true), Deadline());
+        await World.EvaluateAsync(Request("int Lf1() => 10;", file: "/src/lf.cs", loadFile: true), Deadline());
 
         Assert.That(await Value("Lf1()"), Is.EqualTo("10"));
         Assert.That(await Eval("Lf2()"), Is.TypeOf<EvalOutcome.Failed>(), "Lf2 left the file, so it left the world");

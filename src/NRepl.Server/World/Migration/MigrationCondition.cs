@@ -12,7 +12,8 @@ internal sealed record RestartChoice(string Name, string? Value);
 /// <summary>
 /// A condition an eval waits on until the user picks a restart (research/migration.md §7.9): shown as
 /// an <c>err</c> block with numbered restarts and as structured keys, answered through stdin (the
-/// restart's number) or the <c>live/restart</c> op; an interrupt picks <see cref="Abort"/>.
+/// restart's number) or the <c>live/restart</c> op; an interrupt picks <see cref="DefaultRestart"/>
+/// (abort-redefinition while nothing is written; skip-instance for a hook that failed after the commit).
 /// </summary>
 internal sealed class MigrationCondition
 {
@@ -24,8 +25,11 @@ internal sealed class MigrationCondition
 
     private readonly TaskCompletionSource<RestartChoice> _choice = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public MigrationCondition(string sessionId, string evalId, int level, MigrationProblem problem, TypeMigrationPlan? plan, int instanceCount,
-        int fromVersion, int toVersion)
+    public const string Retry = "retry";
+    public const string SkipInstance = "skip-instance";
+
+    private MigrationCondition(string sessionId, string evalId, int level, MigrationProblem problem, TypeMigrationPlan? plan, int instanceCount,
+        int fromVersion, int toVersion, IReadOnlyList<Restart> restarts, string defaultRestart)
     {
         FromVersion = fromVersion;
         ToVersion = toVersion;
@@ -35,6 +39,14 @@ internal sealed class MigrationCondition
         Problem = problem;
         Plan = plan;
         InstanceCount = instanceCount;
+        Restarts = restarts;
+        DefaultRestart = defaultRestart;
+    }
+
+    /// <summary>A field whose value cannot be computed for some instances (FieldConversionError, InitializerFailed...): nothing is written yet.</summary>
+    public static MigrationCondition ForField(string sessionId, string evalId, int level, MigrationProblem problem, TypeMigrationPlan? plan, int instanceCount,
+        int fromVersion, int toVersion)
+    {
         var step = plan?.Steps.FirstOrDefault(s => s.Field == problem.FieldName || s.DisplayName == problem.FieldName);
         var fieldType = step is null ? "the new type" : $"default({CSharpNames.Of(step.FieldType)})";
         var failing = $"the {problem.FailingInstances} instance{Plural(problem.FailingInstances)} whose value cannot be computed";
@@ -46,8 +58,32 @@ internal sealed class MigrationCondition
         if (step?.Initializer is not null) restarts.Add(new Restart(UseInitializer, $"Run the field's initializer for {failing}"));
         restarts.Add(new Restart(AcceptWithDefaults, "Use the default value for every instance whose value cannot be computed, in every field of this redefinition"));
         restarts.Add(new Restart(Abort, "Abort the redefinition: every instance and method stays as it was"));
-        Restarts = restarts;
+        return new MigrationCondition(sessionId, evalId, level, problem, plan, instanceCount, fromVersion, toVersion, restarts, Abort);
     }
+
+    /// <summary>
+    /// The new version's migration hook threw for some instances (MigrationHookFailed). The redefinition
+    /// is applied and every implicit value written; those instances hold what the implicit rules gave them
+    /// (the hook's changes were undone), and evals and Live.Every loops wait until this is answered.
+    /// </summary>
+    public static MigrationCondition ForHook(string sessionId, string evalId, int level, MigrationProblem problem, TypeMigrationPlan? plan, int instanceCount,
+        int fromVersion, int toVersion)
+    {
+        var failing = $"the {problem.FailingInstances} instance{Plural(problem.FailingInstances)} it failed for";
+        var restarts = new List<Restart>
+        {
+            new(Retry, $"Run {problem.FieldName} again on {failing}; fix it first from another session (redefine the type, or what the hook calls)"),
+            new(SkipInstance, $"Leave {failing} with the values the implicit rules gave them; the hook does not run for them"),
+        };
+        return new MigrationCondition(sessionId, evalId, level, problem, plan, instanceCount, fromVersion, toVersion, restarts, SkipInstance);
+    }
+
+    /// <summary>What an interrupt, or a load-file with no handler, picks.</summary>
+    public string DefaultRestart { get; }
+
+    public bool IsHookFailure => Problem.Kind == HookFailure;
+
+    public const string HookFailure = "MigrationHookFailed";
 
     public string Id { get; } = Guid.NewGuid().ToString("D");
 
@@ -94,7 +130,7 @@ internal sealed class MigrationCondition
         return _choice.TrySetResult(new RestartChoice(chosen.Name, chosen.TakesValue ? value!.Trim() : null));
     }
 
-    public void Cancel() => _choice.TrySetResult(new RestartChoice(Abort, null));
+    public void Cancel() => _choice.TrySetResult(new RestartChoice(DefaultRestart, null));
 
     /// <summary>The report and the numbered restarts, as the err text of the eval.</summary>
     public string Text()
@@ -103,12 +139,14 @@ internal sealed class MigrationCondition
         var type = Plan?.DisplayName ?? Problem.TypeName;
         var step = Plan?.Steps.FirstOrDefault(s => s.Field == Problem.FieldName || s.DisplayName == Problem.FieldName);
         var conversion = step?.OldFieldType is { } from ? $" ({CSharpNames.Of(from)} -> {CSharpNames.Of(step.FieldType)})" : "";
-        sb.Append($"{Problem.Kind}: {type}.{Problem.FieldName}{conversion}, version {FromVersion} -> {ToVersion}: {Problem.FailingInstances} of {InstanceCount} live instance{Plural(InstanceCount)} cannot get a value.\n");
+        sb.Append(IsHookFailure
+            ? $"{Problem.Kind}: {type}.{Problem.FieldName}, version {FromVersion} -> {ToVersion}: threw for {Problem.FailingInstances} of {InstanceCount} live instance{Plural(InstanceCount)}. The redefinition is applied; those instances hold the values the implicit rules gave them (the hook's changes to them were undone). Evals and Live.Every loops wait until you answer.\n"
+            : $"{Problem.Kind}: {type}.{Problem.FieldName}{conversion}, version {FromVersion} -> {ToVersion}: {Problem.FailingInstances} of {InstanceCount} live instance{Plural(InstanceCount)} cannot get a value.\n");
         foreach (var sample in Problem.Samples) sb.Append("  ").Append(sample).Append('\n');
         sb.Append(Level > 1 ? $"Restarts (level {Level}):\n" : "Restarts:\n");
         for (var i = 0; i < Restarts.Count; i++)
         {
-            var marker = Restarts[i].Name == Abort ? " *" : "";
+            var marker = Restarts[i].Name == DefaultRestart ? " *" : "";
             sb.Append($"  {i}: [{Restarts[i].Name}]{marker} {Restarts[i].Description}\n");
         }
         sb.Append("Answer with the restart's number (and the expression, for one that takes it).\n");

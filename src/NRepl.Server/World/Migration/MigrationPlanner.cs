@@ -108,6 +108,7 @@ internal static class MigrationPlanner
             }
         }
 
+        var hook = HookOf(newType, typeName, refusals);
         if (refusals.Count > before) return null;
         if (steps.Count == 0 && removed.Count == 0) return null;
         if (removed.Count > 0)
@@ -121,7 +122,45 @@ internal static class MigrationPlanner
             steps,
             removed.Select(r => (r.MetadataName, ClrTypeNames.Of(r.Type), r.Name)).ToList(),
             warnings,
-            inserts);
+            inserts)
+        {
+            Hook = hook,
+        };
+    }
+
+    /// <summary>
+    /// The explicit hook the new version declares (research/migration.md §7.6): an instance method
+    /// <c>void OnRedefined(MigrationContext ctx)</c>, or for records the static
+    /// <c>T Migrate(T migrated, MigrationContext ctx)</c>. A method of either name taking a
+    /// MigrationContext in another shape is refused, so a hook that would silently never run is caught.
+    /// </summary>
+    private static HookKind HookOf(INamedTypeSymbol type, string typeName, List<RefusedEdit> refusals)
+    {
+        static bool IsContext(ITypeSymbol t) => t.ToDisplayString() == "NRepl.Runtime.MigrationContext";
+        static bool Plain(IMethodSymbol m) => !m.IsGenericMethod && m.Parameters.All(p => p.RefKind == RefKind.None);
+        var instance = type.GetMembers("OnRedefined").OfType<IMethodSymbol>().Where(m => m.Parameters.Any(p => IsContext(p.Type))).ToList();
+        var statics = type.GetMembers("Migrate").OfType<IMethodSymbol>().Where(m => m.Parameters.Any(p => IsContext(p.Type))).ToList();
+        var found = HookKind.None;
+        foreach (var method in instance)
+        {
+            if (!method.IsStatic && method.ReturnsVoid && Plain(method) && method.Parameters.Length == 1) { found = HookKind.Instance; continue; }
+            refusals.Add(new RefusedEdit(typeName, "OnRedefined", "the migration hook must be an instance method `void OnRedefined(MigrationContext ctx)`"));
+        }
+        foreach (var method in statics)
+        {
+            if (method.IsStatic && Plain(method) && method.Parameters.Length == 2 && SymbolEqualityComparer.Default.Equals(method.ReturnType, type)
+                && SymbolEqualityComparer.Default.Equals(method.Parameters[0].Type, type) && IsContext(method.Parameters[1].Type))
+            {
+                if (found == HookKind.Instance)
+                {
+                    refusals.Add(new RefusedEdit(typeName, "Migrate", "declare one migration hook: OnRedefined or the static Migrate, not both"));
+                }
+                found = HookKind.Static;
+                continue;
+            }
+            refusals.Add(new RefusedEdit(typeName, "Migrate", $"the static migration hook must be `static {type.Name} Migrate({type.Name} migrated, MigrationContext ctx)`"));
+        }
+        return found;
     }
 
     /// <summary>A plan that migrates no instance field (only static ones).</summary>

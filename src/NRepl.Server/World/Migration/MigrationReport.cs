@@ -13,7 +13,13 @@ internal static class MigrationReport
             var count = i < prepared.InstanceCounts.Length ? prepared.InstanceCounts[i] : 0;
             var versions = i < stage.Migrations.Length ? $" (version {stage.Migrations[i].FromVersion} -> {stage.Migrations[i].ToVersion})" : "";
             var statics = plan.StaticSteps.Count == 0 ? "" : $", static {string.Join(", ", plan.StaticSteps.Select(s => s.DisplayName))} converted";
-            return $"{plan.DisplayName}: {count} live instance{(count == 1 ? "" : "s")} migrated{statics}{versions}";
+            var hook = plan.Hook switch
+            {
+                HookKind.Instance => ", OnRedefined run",
+                HookKind.Static => ", Migrate run",
+                _ => "",
+            };
+            return $"{plan.DisplayName}: {count} live instance{(count == 1 ? "" : "s")} migrated{statics}{hook}{versions}";
         });
         return string.Join("\n", parts);
     }

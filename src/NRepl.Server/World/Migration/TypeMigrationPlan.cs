@@ -37,4 +37,7 @@ internal sealed record TypeMigrationPlan(
 {
     /// <summary>Retyped static fields, converted by the same tiers as instance fields.</summary>
     public IReadOnlyList<FieldMigrationStep> StaticSteps { get; init; } = Array.Empty<FieldMigrationStep>();
+
+    /// <summary>The explicit migration hook the new version declares (OnRedefined, or the static Migrate).</summary>
+    public HookKind Hook { get; init; }
 }

@@ -1,0 +1,155 @@
+using NRepl.Runtime.Contract;
+using NRepl.Server.Evaluation;
+using NRepl.Server.World;
+
+namespace NRepl.Server.Tests.World;
+
+/// <summary>
+/// Explicit migration hooks (research/migration.md §7.6) with a real target: OnRedefined and the static
+/// Migrate run once per live instance after the implicit rules; a hook that throws leaves its instance as
+/// the implicit rules made it and raises MigrationHookFailed, answered with retry (after fixing the hook
+/// from another session) or skip-instance.
+/// </summary>
+[NonParallelizable]
+public sealed class MigrationHookTests : LiveWorldFixture
+{
+    [Test]
+    public async Task InstanceHook_RunsOncePerInstanceAfterTheImplicitRules_WithTheOldValuesAndTheDiscardedOnes()
+    {
+        await Value("class Hero { public string Name = \"h\"; public int Hp = 100; public int Gold; }");
+        await Value("var heroes = Enumerable.Range(1, 3).Select(i => new Hero { Name = \"h\" + i, Hp = i * 10, Gold = i }).ToList(); var firstHero = heroes[0];");
+
+        var outcome = await Eval("""
+            class Hero
+            {
+                public string Name = "h";
+                public long Hp = 100;
+                public int Mana = 5;
+                public List<string> Log = new();
+                void OnRedefined(MigrationContext ctx)
+                {
+                    Mana += ctx.OldValue<int>("Hp") * 2 + (int)ctx.Discarded["Gold"]!;
+                    Log.Add($"v{ctx.FromVersion}->v{ctx.ToVersion} added {string.Join(",", ctx.Added.Order())}; old Hp {ctx.Old["Hp"]!.GetType().Name}");
+                }
+            }
+            """);
+
+        Assert.That(outcome, Is.TypeOf<EvalOutcome.Value>(), outcome.ToString());
+        Assert.That(((EvalOutcome.Value)outcome).Printed, Does.Contain("3 live instances migrated, OnRedefined run"));
+        Assert.That(await Value("string.Join(\",\", heroes.Select(h => h.Mana))"), Is.EqualTo("\"26,47,68\""), "initializer 5, then the hook added 2×Hp + Gold");
+        Assert.That(await Value("heroes[1].Log.Single()"), Is.EqualTo("\"v1->v2 added Log,Mana; old Hp Int32\""));
+        Assert.That(await Value("ReferenceEquals(firstHero, heroes[0]) && heroes[0].Hp == 10L"), Is.EqualTo("true"));
+    }
+
+    [Test]
+    public async Task StaticHookOfRecord_InstanceTakesTheReturnedCopysValuesAndKeepsItsIdentity()
+    {
+        await Value("record Pin(int X) { public int Y = 1; }");
+        await Value("var pins = new List<Pin> { new Pin(1), new Pin(2) { Y = 5 } }; var pinned = pins[1];");
+
+        var outcome = await Eval("record Pin(int X) { public int Y = 1; public string Tag = \"\"; static Pin Migrate(Pin migrated, MigrationContext ctx) => migrated with { Tag = $\"{migrated.X}/{migrated.Y}\" }; }");
+
+        Assert.That(outcome, Is.TypeOf<EvalOutcome.Value>(), outcome.ToString());
+        Assert.That(await Value("string.Join(\",\", pins.Select(p => p.Tag))"), Is.EqualTo("\"1/1,2/5\""));
+        Assert.That(await Value("ReferenceEquals(pinned, pins[1]) && pinned.Tag == \"2/5\""), Is.EqualTo("true"));
+    }
+
+    [Test]
+    public async Task HookThatThrows_ConditionThenRetryAfterFixingItFromAnotherSession_Completes()
+    {
+        await Value("class Mage { public int Hp; }");
+        await Value("var mages = Enumerable.Range(0, 4).Select(i => new Mage { Hp = i }).ToList();");
+        await Value("static int ManaFor(int hp) => 100 / hp;");
+
+        // The hook changes the instance before it throws: that change must be undone for the failing instance.
+        var request = Request("class Mage { public int Hp; public int Mana = -1; void OnRedefined(MigrationContext ctx) { Hp += 1000; Mana = ManaFor(ctx.OldValue<int>(\"Hp\")); } }", session: "hook-1");
+        var redefining = World.EvaluateAsync(request, Deadline());
+        var condition = await Output.NextConditionAsync("hook-1", Deadline());
+        await Output.NextNeedInputAsync("hook-1", Deadline());
+
+        var described = (IReadOnlyDictionary<string, object?>)condition["condition"]!;
+        Assert.That((described["type"], described["class"], described["field"], described["failing"], described["instances"]),
+            Is.EqualTo(("MigrationHookFailed", "Mage", "OnRedefined", 1L, 4L)));
+        var restarts = ((IEnumerable<object?>)condition["restarts"]!).Cast<IReadOnlyDictionary<string, object?>>().Select(r => r["name"]).ToList();
+        Assert.That(restarts, Is.EqualTo(new[] { "retry", "skip-instance" }));
+        Assert.That(Output.ErrOf(request.EvalId), Does.Contain("DivideByZeroException").And.Contain("1: [skip-instance] *"));
+
+        // While the condition waits the world takes redefinitions that change no field (the fix), and refuses ones that do.
+        var refused = await Eval("class Mage { public int Hp; public int Mana = -1; public int Extra; }", session: "hook-fix");
+        Assert.That(refused, Is.TypeOf<EvalOutcome.Failed>());
+        Assert.That(((EvalOutcome.Failed)refused).ErrorText, Does.Contain("waiting for its failed hooks"));
+        var fixedIt = await Eval("static int ManaFor(int hp) => hp == 0 ? 7 : 100 / hp;", session: "hook-fix");
+        Assert.That(fixedIt, Is.Not.TypeOf<EvalOutcome.Failed>(), fixedIt.ToString());
+
+        World.Stdin("hook-1", "0\n");
+        var outcome = await redefining;
+
+        Assert.That(outcome, Is.TypeOf<EvalOutcome.Value>(), outcome.ToString());
+        Assert.That(Output.ErrOf(request.EvalId), Does.Contain("succeeded on retry"));
+        Assert.That(await Value("string.Join(\",\", mages.Select(m => m.Hp + \":\" + m.Mana))"), Is.EqualTo("\"1000:7,1001:100,1002:50,1003:33\""),
+            "the hook ran exactly once on each instance: the failed run's change was undone before the retry");
+    }
+
+    [Test]
+    public async Task HookThatThrows_SkipInstance_LeavesTheImplicitValuesAndTheOthersHooked()
+    {
+        await Value("class Rogue { public int Hp; }");
+        await Value("var rogues = Enumerable.Range(0, 3).Select(i => new Rogue { Hp = i }).ToList();");
+
+        var request = Request("class Rogue { public int Hp; public int Stealth = 9; void OnRedefined(MigrationContext ctx) { Stealth = 0; if (Hp == 1) throw new InvalidOperationException(\"no stealth for \" + Hp); Stealth = Hp * 3; } }", session: "hook-2");
+        var redefining = World.EvaluateAsync(request, Deadline());
+        var condition = await Output.NextConditionAsync("hook-2", Deadline());
+        Assert.That(World.InvokeRestart((string)condition["condition-id"]!, "skip-instance", null), Is.Null);
+        var outcome = await redefining;
+
+        Assert.That(outcome, Is.TypeOf<EvalOutcome.Value>(), outcome.ToString());
+        Assert.That(Output.ErrOf(request.EvalId), Does.Contain("no stealth for 1").And.Contain("skipped OnRedefined"));
+        Assert.That(await Value("string.Join(\",\", rogues.Select(r => r.Stealth))"), Is.EqualTo("\"0,9,6\""), "the skipped instance holds its initializer's value");
+    }
+
+    [Test]
+    public async Task HookThatKeepsFailing_RetryRaisesTheConditionOneLevelDeeper_InterruptSkips()
+    {
+        await Value("class Druid { public int Hp; }");
+        await Value("var druids = new List<Druid> { new Druid { Hp = 1 }, new Druid { Hp = 2 } };");
+
+        var request = Request("class Druid { public int Hp; public int Bark; void OnRedefined(MigrationContext ctx) { Bark = Hp == 2 ? throw new InvalidOperationException(\"bark\") : 5; } }", session: "hook-3");
+        var redefining = World.EvaluateAsync(request, Deadline());
+        await Output.NextConditionAsync("hook-3", Deadline());
+        World.Stdin("hook-3", "retry\n");
+        var second = await Output.NextConditionAsync("hook-3", Deadline());
+        World.Interrupt("hook-3", request.EvalId);
+        var outcome = await redefining;
+
+        Assert.That(second["level"], Is.EqualTo(2L));
+        Assert.That(outcome, Is.TypeOf<EvalOutcome.Interrupted>().Or.TypeOf<EvalOutcome.Value>(), outcome.ToString());
+        Assert.That(await Value("druids[0].Bark + \",\" + druids[1].Bark"), Is.EqualTo("\"5,0\""), "interrupt took the default, skip-instance");
+    }
+
+    [Test]
+    public async Task LoadFile_HookThatThrows_NoOneToAskSoSkipInstanceApplies()
+    {
+        await Value("class Monk { public int Hp = 3; }");
+        await Value("var monk = new Monk();");
+
+        var request = Request("class Monk { public int Hp = 3; public int Ki = 1; void OnRedefined(MigrationContext ctx) => throw new InvalidOperationException(\"no ki\"); }", file: "/src/monk.cs", loadFile: true);
+        var outcome = await World.EvaluateAsync(request, Deadline());
+
+        Assert.That(outcome, Is.TypeOf<EvalOutcome.Value>(), outcome.ToString());
+        Assert.That(Output.ErrOf(request.EvalId), Does.Contain("MigrationHookFailed").And.Contain("default restart skip-instance applies"));
+        Assert.That(await Value("monk.Ki + monk.Hp"), Is.EqualTo("4"));
+    }
+
+    [Test]
+    public async Task HookWithTheWrongShape_RefusedNamingTheExpectedSignature()
+    {
+        await Value("class Bard { public int Hp; }");
+        await Value("var bard = new Bard { Hp = 4 };");
+
+        var outcome = await Eval("class Bard { public int Hp; public int Songs; static void OnRedefined(MigrationContext ctx) { } }");
+
+        Assert.That(outcome, Is.TypeOf<EvalOutcome.Failed>());
+        Assert.That(((EvalOutcome.Failed)outcome).ErrorText, Does.Contain("void OnRedefined(MigrationContext ctx)"));
+        Assert.That(await Value("bard.Hp"), Is.EqualTo("4"));
+    }
+}
