@@ -54,3 +54,10 @@ internal sealed record MigrationStage(
 
 /// <summary>A value the user gave a migration restart: a C# expression, or the new field's own initializer.</summary>
 internal sealed record RestartValue(string Expression, bool UseInitializer);
+
+/// <summary>
+/// What a restart value is for: a field of a migrating type, for every instance whose value failed
+/// (<see cref="InstanceId"/> 0: use-value-for-all, use-initializer), or for the one instance the target
+/// gave that id (use-value).
+/// </summary>
+internal readonly record struct RestartKey(string Type, string Field, long InstanceId = 0);

@@ -312,7 +312,7 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
         }
 
         var defaults = new HashSet<(string Type, string Field)>();
-        var values = new Dictionary<(string Type, string Field), RestartValue>();
+        var values = new Dictionary<RestartKey, RestartValue>();
         MigrationPrepared prepared;
         while (true)
         {
@@ -320,21 +320,28 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
             if (prepared.Error is null && prepared.Problems.Length == 0) break;
             var problem = prepared.Problems.FirstOrDefault();
             var key = problem is null ? default : (problem.TypeName, problem.FieldName);
+            var forAll = new RestartKey(key.TypeName, key.FieldName);
+            var forInstance = forAll with { InstanceId = problem?.FirstInstanceId ?? 0 };
+            // A value the user gave for these instances failed itself: a condition raised inside a restart.
+            var level = values.ContainsKey(forAll) || (forInstance.InstanceId != 0 && values.ContainsKey(forInstance)) ? 2 : 1;
             var choice = prepared.Error is null
-                ? await ResolveConditionAsync(request, Condition(MigrationCondition.ForField, request, stage, prepared, problem!, level: values.ContainsKey(key) ? 2 : 1), askHandlers: true, ct).ConfigureAwait(false)
+                ? await ResolveConditionAsync(request, Condition(MigrationCondition.ForField, request, stage, prepared, problem!, level), askHandlers: true, ct).ConfigureAwait(false)
                 : new RestartChoice(MigrationCondition.Abort, null);
+            // An answer for all failing instances covers the one whose own value (use-value) just failed.
+            if (choice.Name != MigrationCondition.UseValue) values.Remove(forInstance);
             switch (choice.Name)
             {
                 case MigrationCondition.UseDefault:
                     defaults.Add(key);
-                    values.Remove(key);
+                    values.Remove(forAll);
                     continue;
                 case MigrationCondition.AcceptWithDefaults:
-                    foreach (var failing in prepared.Problems) { defaults.Add((failing.TypeName, failing.FieldName)); values.Remove((failing.TypeName, failing.FieldName)); }
+                    foreach (var failing in prepared.Problems) { defaults.Add((failing.TypeName, failing.FieldName)); values.Remove(new RestartKey(failing.TypeName, failing.FieldName)); }
                     continue;
-                case MigrationCondition.UseValueForAll or MigrationCondition.UseInitializer:
-                    defaults.Remove(key);
-                    values[key] = new RestartValue(choice.Value ?? "", choice.Name == MigrationCondition.UseInitializer);
+                case MigrationCondition.UseValue or MigrationCondition.UseValueForAll or MigrationCondition.UseInitializer:
+                    var given = choice.Name == MigrationCondition.UseValue ? forInstance : forAll;
+                    if (given == forAll) defaults.Remove(key);
+                    values[given] = new RestartValue(choice.Value ?? "", choice.Name == MigrationCondition.UseInitializer);
                     // The value is code: a new helpers generation carries it, and the main delta is planned again on top.
                     await _target.AbortMigrationAsync(CancellationToken.None).ConfigureAwait(false);
                     _compiler.CommitAborted(stage);
@@ -342,7 +349,7 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
                     if (recompiled is CompileResult.Failed failed)
                     {
                         _output.Write(request.SessionId, request.EvalId, true, failed.ErrorText + "\n");
-                        values.Remove(key);
+                        values.Remove(given);
                         recompiled = _compiler.Compile(parsed, request.IsLoadFile ? request.FilePath ?? "(load-file)" : null, request.SessionId, values, delta.NoRenameInference);
                     }
                     if (recompiled is not CompileResult.Delta { Migration: { } nextStage } next)

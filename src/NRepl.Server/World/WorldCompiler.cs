@@ -99,11 +99,11 @@ internal sealed class WorldCompiler
         BaselineTrimmer.Release(superseded);
     }
 
-    /// <param name="restartValues">Values the user gave migration restarts (use-value-for-all, use-initializer),
-    /// by type and field: compiled into the helpers generation and applied to the instances whose value failed.</param>
+    /// <param name="restartValues">Values the user gave migration restarts (use-value, use-value-for-all, use-initializer),
+    /// by type, field and instance: compiled into the helpers generation and applied to the instances whose value failed.</param>
     /// <param name="noRenameInference">Types for which the user refused an inferred rename (not-a-rename).</param>
     public CompileResult Compile(ParsedSubmission submission, string? loadedFrom, string sessionId,
-        IReadOnlyDictionary<(string Type, string Field), RestartValue>? restartValues = null, IReadOnlySet<string>? noRenameInference = null)
+        IReadOnlyDictionary<RestartKey, RestartValue>? restartValues = null, IReadOnlySet<string>? noRenameInference = null)
     {
         var world = Current;
         var session = new SubmissionCompilation(this, world, submission, loadedFrom, sessionId, restartValues, noRenameInference);
@@ -139,7 +139,7 @@ internal sealed class WorldCompiler
         private readonly ParsedSubmission _submission;
         private readonly string? _loadedFrom;
         private readonly string _sessionId;
-        private readonly IReadOnlyDictionary<(string Type, string Field), RestartValue> _restartValues;
+        private readonly IReadOnlyDictionary<RestartKey, RestartValue> _restartValues;
         private readonly IReadOnlySet<string>? _noRenameInference;
 
         private readonly ImmutableDictionary<string, DefinitionEntry>.Builder _definitions;
@@ -151,9 +151,9 @@ internal sealed class WorldCompiler
         private readonly List<(Definition Definition, VariableDeclaratorSyntax Declarator)> _inferredState = new();
 
         public SubmissionCompilation(WorldCompiler compiler, WorldSnapshot world, ParsedSubmission submission, string? loadedFrom, string sessionId,
-            IReadOnlyDictionary<(string Type, string Field), RestartValue>? restartValues, IReadOnlySet<string>? noRenameInference)
+            IReadOnlyDictionary<RestartKey, RestartValue>? restartValues, IReadOnlySet<string>? noRenameInference)
         {
-            _restartValues = restartValues ?? new Dictionary<(string Type, string Field), RestartValue>();
+            _restartValues = restartValues ?? new Dictionary<RestartKey, RestartValue>();
             _noRenameInference = noRenameInference;
             _compiler = compiler;
             _world = world;
@@ -503,6 +503,7 @@ internal sealed class WorldCompiler
         {
             var helperNames = new Dictionary<FieldMigrationStep, string>();
             var fallbackNames = new Dictionary<FieldMigrationStep, string>();
+            var instanceNames = new Dictionary<(FieldMigrationStep Step, long InstanceId), string>();
             var text = new System.Text.StringBuilder();
             var serial = Interlocked.Increment(ref _compiler._evalSerial);
             foreach (var group in plans.GroupBy(p => Namespace(p.TypeName)))
@@ -519,12 +520,13 @@ internal sealed class WorldCompiler
                             helpers.Append("\n#line hidden\ninternal static ").Append(Mapped(initializer.Type))
                                 .Append($"\n#line hidden\n {name}() => ").Append(Mapped(initializer.Value)).Append("\n#line hidden\n;\n");
                         }
-                        if (_restartValues.TryGetValue((plan.TypeName, step.Field), out var restart))
+                        foreach (var (key, restart) in _restartValues.Where(r => r.Key.Type == plan.TypeName && r.Key.Field == step.Field))
                         {
-                            // The user's value for the instances whose own value failed: `self` is the
-                            // instance, `old` its old value (null for a new field).
-                            var name = $"__Restart_{serial}_{fallbackNames.Count}";
-                            fallbackNames[step] = name;
+                            // The user's value for the instances whose own value failed (or for one of them):
+                            // `self` is the instance, `old` its old value (null for a new field).
+                            var name = $"__Restart_{serial}_{fallbackNames.Count + instanceNames.Count}";
+                            if (key.InstanceId == 0) fallbackNames[step] = name;
+                            else instanceNames[(step, key.InstanceId)] = name;
                             var value = restart.UseInitializer && step.Initializer is { } init
                                 ? Mapped(init.Value)
                                 : "\n#line 1 \"(restart value)\"\n" + restart.Expression;
@@ -557,7 +559,7 @@ internal sealed class WorldCompiler
             var emitted = Emit(compilation, world.Baseline, methods.Select(m => new SemanticEdit(SemanticEditKind.Insert, null, m)), added.Contains);
             if (emitted.Errors is { } emitErrors) return (null, emitErrors);
             var metadataBytes = emitted.Metadata;
-            var (tokens, heap) = DeltaInspector.FindMethods(metadataBytes, world.StringHeapSize, helperNames.Values.Concat(fallbackNames.Values).ToList());
+            var (tokens, heap) = DeltaInspector.FindMethods(metadataBytes, world.StringHeapSize, helperNames.Values.Concat(fallbackNames.Values).Concat(instanceNames.Values).ToList());
             var migrations = plans.Select(p => new TypeMigration(
                 p.TypeName, world.ShapeVersionOf(p.TypeName), world.ShapeVersionOf(p.TypeName) + 1,
                 p.Steps.Select(s => new FieldStep(
@@ -566,7 +568,8 @@ internal sealed class WorldCompiler
                     helperNames.TryGetValue(s, out var helper) ? tokens[helper] : 0,
                     s.Conversion,
                     fallbackNames.ContainsKey(s) ? FailurePolicy.Fallback : FailurePolicy.Problem,
-                    fallbackNames.TryGetValue(s, out var fallback) ? tokens[fallback] : 0)).ToArray(),
+                    fallbackNames.TryGetValue(s, out var fallback) ? tokens[fallback] : 0,
+                    instanceNames.Where(n => n.Key.Step == s).Select(n => new InstanceValue(n.Key.InstanceId, tokens[n.Value])).ToArray())).ToArray(),
                 p.Discarded.Select(d => new FieldRef(d.Field, d.FieldType)).ToArray(),
                 p.StaticSteps.Select(s => new FieldStep(new FieldRef(s.Field, s.FieldType), FieldSource.OldField, new FieldRef(s.OldField!, s.OldFieldType!), 0, s.Conversion)).ToArray(),
                 p.Hook)).ToArray();

@@ -82,20 +82,28 @@ public sealed record FieldRef(string Name, string TypeName)
 /// One new instance field and how to fill it on every live instance. <see cref="OldField"/> is set
 /// for <see cref="FieldSource.OldField"/>; <see cref="InitializerMethodToken"/> (a static,
 /// parameterless method returning the field's type) for <see cref="FieldSource.Initializer"/>.
-/// <see cref="OnFailure"/>: what a restart chose for the instances whose value cannot be computed.
+/// <see cref="OnFailure"/>: what a restart chose for the instances whose value cannot be computed;
+/// <see cref="InstanceValues"/>: use-value restarts for single instances, tried before <see cref="OnFailure"/>.
 /// </summary>
 public sealed record FieldStep(FieldRef NewField, FieldSource Source, FieldRef? OldField, int InitializerMethodToken, Conversion Conversion,
-    FailurePolicy OnFailure = FailurePolicy.Problem, int FallbackMethodToken = 0)
+    FailurePolicy OnFailure = FailurePolicy.Problem, int FallbackMethodToken = 0, InstanceValue[]? InstanceValues = null)
 {
     internal void Write(BinaryWriter w)
     {
         NewField.Write(w); w.Write((byte)Source);
         w.Write(OldField is not null); OldField?.Write(w);
         w.Write(InitializerMethodToken); w.Write((byte)Conversion); w.Write((byte)OnFailure); w.Write(FallbackMethodToken);
+        var values = InstanceValues ?? [];
+        w.Write(values.Length); foreach (var v in values) v.Write(w);
     }
 
-    internal static FieldStep Read(BinaryReader r) =>
-        new(FieldRef.Read(r), (FieldSource)r.ReadByte(), r.ReadBoolean() ? FieldRef.Read(r) : null, r.ReadInt32(), (Conversion)r.ReadByte(), (FailurePolicy)r.ReadByte(), r.ReadInt32());
+    internal static FieldStep Read(BinaryReader r)
+    {
+        var step = new FieldStep(FieldRef.Read(r), (FieldSource)r.ReadByte(), r.ReadBoolean() ? FieldRef.Read(r) : null, r.ReadInt32(), (Conversion)r.ReadByte(), (FailurePolicy)r.ReadByte(), r.ReadInt32());
+        var values = new InstanceValue[r.ReadInt32()];
+        for (var i = 0; i < values.Length; i++) values[i] = InstanceValue.Read(r);
+        return values.Length == 0 ? step : step with { InstanceValues = values };
+    }
 }
 
 /// <summary>
@@ -150,11 +158,22 @@ public sealed record PrepareMigration(long RequestId, TypeMigration[] Types) : T
     }
 }
 
-/// <summary>A value that could not be computed for some instances (tier 2 check failed, initializer threw).</summary>
-public sealed record MigrationProblem(string TypeName, string FieldName, string Kind, int FailingInstances, string[] Samples)
+/// <summary>
+/// A value that could not be computed for some instances (tier 2 check failed, initializer threw).
+/// <see cref="FirstInstanceId"/>: the target's stable id of the first failing instance (the first sample),
+/// which a use-value restart names; 0 for a static field.
+/// </summary>
+public sealed record MigrationProblem(string TypeName, string FieldName, string Kind, int FailingInstances, string[] Samples, long FirstInstanceId = 0)
 {
-    internal void Write(BinaryWriter w) { w.Write(TypeName); w.Write(FieldName); w.Write(Kind); w.Write(FailingInstances); w.WriteStrings(Samples); }
-    internal static MigrationProblem Read(BinaryReader r) => new(r.ReadString(), r.ReadString(), r.ReadString(), r.ReadInt32(), r.ReadStrings());
+    internal void Write(BinaryWriter w) { w.Write(TypeName); w.Write(FieldName); w.Write(Kind); w.Write(FailingInstances); w.WriteStrings(Samples); w.Write(FirstInstanceId); }
+    internal static MigrationProblem Read(BinaryReader r) => new(r.ReadString(), r.ReadString(), r.ReadString(), r.ReadInt32(), r.ReadStrings(), r.ReadInt64());
+}
+
+/// <summary>A use-value restart's value for one instance: the static helper (self, old) computing it.</summary>
+public sealed record InstanceValue(long InstanceId, int MethodToken)
+{
+    internal void Write(BinaryWriter w) { w.Write(InstanceId); w.Write(MethodToken); }
+    internal static InstanceValue Read(BinaryReader r) => new(r.ReadInt64(), r.ReadInt32());
 }
 
 /// <summary>Answer to <see cref="PrepareMigration"/>: instance counts per type (same order) and the problems found.</summary>

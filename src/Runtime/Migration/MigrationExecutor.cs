@@ -334,7 +334,7 @@ internal sealed class MigrationExecutor
                         var old = InstanceField(type, step.OldField ?? throw new MigrationPlanException($"step for {step.NewField.Name} names no old field"), "old field");
                         var target = TypeNameResolver.Resolve(step.NewField.TypeName, world)
                             ?? throw new MigrationPlanException($"type {step.NewField.TypeName} of new field {step.NewField.Name} is not loaded");
-                        pending.Add((PendingField.Create(step, target, old, null, Fallback(world, step)), step.NewField, "FieldConversionError"));
+                        pending.Add((PendingField.Create(step, target, old, null, Fallback(world, step), InstanceValues(world, step)), step.NewField, "FieldConversionError"));
                         break;
                     case FieldSource.Initializer:
                         var initializer = ResolveMethod(world.ManifestModule, step.InitializerMethodToken);
@@ -343,7 +343,7 @@ internal sealed class MigrationExecutor
                             throw new MigrationPlanException($"initializer 0x{step.InitializerMethodToken:X8} of {step.NewField.Name} is not a static parameterless method returning a value");
                         }
                         // The helper is declared with the field's own type, so its return type is the field's.
-                        pending.Add((PendingField.Create(step, initializer.ReturnType, null, initializer, Fallback(world, step)), step.NewField, "InitializerFailed"));
+                        pending.Add((PendingField.Create(step, initializer.ReturnType, null, initializer, Fallback(world, step), InstanceValues(world, step)), step.NewField, "InitializerFailed"));
                         break;
                     case FieldSource.Default:
                         // A field the delta adds reads default(T) on every existing object: nothing to write.
@@ -361,13 +361,17 @@ internal sealed class MigrationExecutor
                 var old = StaticField(type, step.OldField ?? throw new MigrationPlanException($"static step for {step.NewField.Name} names no old field"), "old static field");
                 var target = TypeNameResolver.Resolve(step.NewField.TypeName, world)
                     ?? throw new MigrationPlanException($"type {step.NewField.TypeName} of static field {step.NewField.Name} is not loaded");
-                statics.Add((PendingField.Create(step, target, old, null, Fallback(world, step)), step.NewField, "FieldConversionError"));
+                statics.Add((PendingField.Create(step, target, old, null, Fallback(world, step), InstanceValues(world, step)), step.NewField, "FieldConversionError"));
             }
             return new PreparedType(migration, type, pending, discarded, statics) { Hook = MigrationHook.Plan(migration, type) };
         }
 
         private static MethodInfo? Fallback(Assembly world, FieldStep step) =>
             step.OnFailure == FailurePolicy.Fallback ? ResolveMethod(world.ManifestModule, step.FallbackMethodToken) : null;
+
+        private static (long, MethodInfo)[] InstanceValues(Assembly world, FieldStep step) =>
+            [.. (step.InstanceValues ?? []).Select(v => (v.InstanceId, ResolveMethod(world.ManifestModule, v.MethodToken)
+                ?? throw new MigrationPlanException($"use-value helper 0x{v.MethodToken:X8} of {step.NewField.Name} is not a method")))];
 
         /// <summary>After the commit's delta: points each pending value at its new field.</summary>
         public void BindNewFields()

@@ -34,7 +34,8 @@ internal abstract class PendingField
     public abstract void Write(object[] instances, int start, int end);
 
     /// <summary>Prepares the delegates for <paramref name="step"/>; throws <see cref="MigrationPlanException"/> when it does not fit the types.</summary>
-    public static PendingField Create(FieldStep step, Type type, FieldInfo? oldField, MethodInfo? initializer, MethodInfo? fallback = null)
+    public static PendingField Create(FieldStep step, Type type, FieldInfo? oldField, MethodInfo? initializer, MethodInfo? fallback = null,
+        IReadOnlyList<(long InstanceId, MethodInfo Helper)>? instanceValues = null)
     {
         var name = step.NewField.Name;
         if (type.IsPointer || type.IsByRefLike || type.IsFunctionPointer)
@@ -44,7 +45,7 @@ internal abstract class PendingField
         var create = typeof(PendingField).GetMethod(nameof(CreateTyped), BindingFlags.NonPublic | BindingFlags.Static)!.MakeGenericMethod(type);
         try
         {
-            return (PendingField)create.Invoke(null, BindingFlags.DoNotWrapExceptions, binder: null, [step, name, oldField, initializer, fallback], culture: null)!;
+            return (PendingField)create.Invoke(null, BindingFlags.DoNotWrapExceptions, binder: null, [step, name, oldField, initializer, fallback, instanceValues], culture: null)!;
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException)
         {
@@ -52,7 +53,8 @@ internal abstract class PendingField
         }
     }
 
-    private static PendingField<T> CreateTyped<T>(FieldStep step, string name, FieldInfo? oldField, MethodInfo? initializer, MethodInfo? fallback)
+    private static PendingField<T> CreateTyped<T>(FieldStep step, string name, FieldInfo? oldField, MethodInfo? initializer, MethodInfo? fallback,
+        IReadOnlyList<(long InstanceId, MethodInfo Helper)>? instanceValues)
     {
         var pending = step.Source switch
         {
@@ -65,11 +67,15 @@ internal abstract class PendingField
         {
             pending.SetFallback(fallback ?? throw new MigrationPlanException($"field {name}: the use-value restart names no method"));
         }
+        foreach (var (id, helper) in instanceValues ?? []) pending.SetInstanceFallback(id, helper);
         return pending;
     }
 
     /// <summary>The user's value for a failing instance: <c>(instance, old value) =&gt; helper((Self)instance, (Old)old)</c>.</summary>
     protected abstract void SetFallback(MethodInfo helper);
+
+    /// <summary>Like <see cref="SetFallback"/>, for the one instance with this <see cref="InstanceIds"/> id (use-value).</summary>
+    protected abstract void SetInstanceFallback(long instanceId, MethodInfo helper);
 
     /// <summary>The restart the user chose for instances whose value cannot be computed.</summary>
     public FailurePolicy OnFailure { get; private set; } = FailurePolicy.Problem;
@@ -105,6 +111,7 @@ internal sealed class PendingField<T> : PendingField
 {
     private Action<object, T>? _write;
     private Func<object, object?, T>? _fallback;
+    private Dictionary<long, Func<object, object?, T>>? _instanceFallbacks;
     private readonly Func<object, T[], int, bool>? _convert;
     private readonly FieldInfo? _oldField;
     private readonly Func<T>? _initializer;
@@ -117,7 +124,11 @@ internal sealed class PendingField<T> : PendingField
         _initializer = initializer;
     }
 
-    protected override void SetFallback(MethodInfo helper)
+    protected override void SetFallback(MethodInfo helper) => _fallback = Fallback(helper);
+
+    protected override void SetInstanceFallback(long instanceId, MethodInfo helper) => (_instanceFallbacks ??= [])[instanceId] = Fallback(helper);
+
+    private static Func<object, object?, T> Fallback(MethodInfo helper)
     {
         var parameters = helper.GetParameters();
         if (!helper.IsStatic || parameters.Length != 2) throw new MigrationPlanException($"use-value helper {helper.Name} must be static (self, old)");
@@ -126,32 +137,38 @@ internal sealed class PendingField<T> : PendingField
         var call = Expression.Call(helper,
             Expression.Convert(self, parameters[0].ParameterType),
             Expression.Convert(old, parameters[1].ParameterType));
-        _fallback = Expression.Lambda<Func<object, object?, T>>(Expression.Convert(call, typeof(T)), self, old).Compile();
+        return Expression.Lambda<Func<object, object?, T>>(Expression.Convert(call, typeof(T)), self, old).Compile();
     }
 
-    /// <summary>A failing instance: the restart's policy decides; true when it produced a value.</summary>
+    /// <summary>A failing instance: a use-value for it, else the restart's policy decides; true when it produced a value.</summary>
     private bool Recover(object instance, T[] values, int index, ProblemCollector problems, Exception? error, Func<object, string>? describe)
     {
-        switch (OnFailure)
+        var fallback = _instanceFallbacks is { } single && InstanceIds.TryGet(instance, out var id) && single.TryGetValue(id, out var own) ? own : null;
+        if (fallback is null)
         {
-            case FailurePolicy.UseDefault:
-                values[index] = default!;
-                return true;
-            case FailurePolicy.Fallback when _fallback is { } fallback:
-                try
-                {
-                    values[index] = fallback(instance, _oldField?.GetValue(instance));
+            switch (OnFailure)
+            {
+                case FailurePolicy.UseDefault:
+                    values[index] = default!;
                     return true;
-                }
-                catch (Exception e)
-                {
-                    // The user's value failed for this instance: a condition raised while running a restart.
-                    problems.Fail(index, instance, ExceptionReport.Unwrap(e), describe);
+                case FailurePolicy.Fallback when _fallback is { } forAll:
+                    fallback = forAll;
+                    break;
+                default:
+                    problems.Fail(index, instance, error, describe);
                     return false;
-                }
-            default:
-                problems.Fail(index, instance, error, describe);
-                return false;
+            }
+        }
+        try
+        {
+            values[index] = fallback(instance, _oldField?.GetValue(instance));
+            return true;
+        }
+        catch (Exception e)
+        {
+            // The user's value failed for this instance: a condition raised while running a restart.
+            problems.Fail(index, instance, ExceptionReport.Unwrap(e), describe);
+            return false;
         }
     }
 
@@ -277,13 +294,14 @@ internal sealed class ProblemCollector(string typeName, string fieldName, string
 
     private readonly List<string> _samples = [];
     private int _count;
+    private long _firstInstanceId;
 
     public int Count => _count;
 
     /// <summary>Counts a failing instance; the first few become samples like <c>Player#3 Hp = 70000</c>.</summary>
     public void Fail(int index, object instance, Exception? error, Func<object, string>? describeValue)
     {
-        _count++;
+        if (_count++ == 0 && instance is not StaticFields) _firstInstanceId = InstanceIds.Of(instance);
         if (_samples.Count >= MaxSamples) return;
         var sample = instance is StaticFields statics ? $"static {statics.Type.Name}" : $"{TypeNames.Of(instance.GetType())}#{index}";
         if (describeValue is not null) sample += " " + describeValue(instance);
@@ -291,7 +309,7 @@ internal sealed class ProblemCollector(string typeName, string fieldName, string
         _samples.Add(sample);
     }
 
-    public MigrationProblem ToProblem() => new(typeName, fieldName, kind, _count, [.. _samples]);
+    public MigrationProblem ToProblem() => new(typeName, fieldName, kind, _count, [.. _samples], _firstInstanceId);
 }
 
 /// <summary>Stands for "the type itself" where a static field is migrated like the field of one instance.</summary>

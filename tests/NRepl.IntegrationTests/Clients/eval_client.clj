@@ -79,9 +79,9 @@
                        (fn [m]
                          (when (:err m) (swap! errs conj (:err m)))
                          (when (= ["need-input"] (:status m))
-                           (t/send conn {:op "stdin" :session s1 :stdin "1\n" :id (next-id)}))))]
+                           (t/send conn {:op "stdin" :session s1 :stdin "2\n" :id (next-id)}))))]
         (line "condition-err" (boolean (some #(re-find #"FieldConversionError: Probe.Big" %) @errs)))
-        (line "condition-restart" (boolean (some #(re-find #"1: \[use-default\]" %) @errs)))
+        (line "condition-restart" (boolean (some #(re-find #"2: \[use-default\]" %) @errs)))
         (line "migrated" (value-of r)))
       (line "probe-values" (value-of (ev s1 "probes[0].Big + \",\" + probes[1].Big")))
       (line "end" true))))

@@ -219,7 +219,7 @@ public sealed class LiveWorldTests : LiveWorldFixture
         var need = await Output.NextNeedInputAsync("cond-1", Deadline());
         World.Stdin("cond-1", "7\n");
         await Output.NextNeedInputAsync("cond-1", Deadline()); // an answer that is not a restart asks again
-        World.Stdin("cond-1", "3\n");
+        World.Stdin("cond-1", "4\n");
         var failed = await redefining as EvalOutcome.Failed;
 
         Assert.That(need.EvalId, Is.EqualTo(request.EvalId));
@@ -228,9 +228,9 @@ public sealed class LiveWorldTests : LiveWorldFixture
             Is.EqualTo(("FieldConversionError", "Meter", "Reading", 1L, 10L)));
         Assert.That((described["from-version"], described["to-version"]), Is.EqualTo((1L, 2L)));
         var restarts = ((IEnumerable<object?>)condition["restarts"]!).Cast<IReadOnlyDictionary<string, object?>>().Select(r => r["name"]).ToList();
-        Assert.That(restarts, Is.EqualTo(new[] { "use-value-for-all", "use-default", "accept-with-defaults", "abort-redefinition" }));
+        Assert.That(restarts, Is.EqualTo(new[] { "use-value", "use-value-for-all", "use-default", "accept-with-defaults", "abort-redefinition" }));
         Assert.That(condition["level"], Is.EqualTo(1L));
-        Assert.That(Output.ErrOf(request.EvalId), Does.Contain("Meter#4 Reading = 3000000000").And.Contain("3: [abort-redefinition] *").And.Contain("Not a restart"));
+        Assert.That(Output.ErrOf(request.EvalId), Does.Contain("Meter#4 Reading = 3000000000").And.Contain("4: [abort-redefinition] *").And.Contain("Not a restart"));
         Assert.That(failed, Is.Not.Null);
         Assert.That(failed!.ErrorText, Does.Contain("aborted").And.Contain("unchanged"));
         Assert.That(await Value("meters[4].Show() + meters[5].Show()"), Is.EqualTo("\"r=3000000000r=5\""), "old data and old methods");
@@ -264,12 +264,37 @@ public sealed class LiveWorldTests : LiveWorldFixture
 
         var redefining = World.EvaluateAsync(Request("class Tank { public int Litres; }", session: "cond-3"), Deadline());
         var first = await Output.NextConditionAsync("cond-3", Deadline());
-        World.Stdin("cond-3", "0 (int)(old / 1_000_000) + self.GetHashCode() * 0\n");
+        World.Stdin("cond-3", "1 (int)(old / 1_000_000) + self.GetHashCode() * 0\n");
         var outcome = await redefining;
 
         Assert.That(first["level"], Is.EqualTo(1L));
         Assert.That(outcome, Is.TypeOf<EvalOutcome.Value>(), outcome.ToString());
         Assert.That(await Value("string.Join(\",\", tanks.Select(t => t.Litres))"), Is.EqualTo("\"7,9000000,-1\""), "only the instance that did not fit got the expression's value");
+    }
+
+    [Test]
+    public async Task Evaluate_UseValueForOneInstance_TheNextFailingInstanceIsAskedAgainAtTheSameLevel()
+    {
+        await Value("class Silo { public long Grain; }");
+        await Value("var silos = new List<Silo> { new Silo { Grain = 1 }, new Silo { Grain = long.MaxValue }, new Silo { Grain = 2 }, new Silo { Grain = long.MinValue }, new Silo { Grain = -5_000_000_000 } };");
+
+        var redefining = World.EvaluateAsync(Request("class Silo { public int Grain; }", session: "cond-one"), Deadline());
+        var first = await Output.NextConditionAsync("cond-one", Deadline());
+        World.Stdin("cond-one", "0 (int)(old % 1000) - 1\n");
+        var second = await Output.NextConditionAsync("cond-one", Deadline());
+        World.Stdin("cond-one", "0 checked((int)old)\n"); // fails for its instance: asked again one level deeper
+        var third = await Output.NextConditionAsync("cond-one", Deadline());
+        World.Stdin("cond-one", "use-value-for-all -9\n");
+        var outcome = await redefining;
+
+        string Described(IReadOnlyDictionary<string, object?> c, string key) =>
+            ((IReadOnlyDictionary<string, object?>)c["condition"]!)[key] is IEnumerable<string> list ? string.Join("; ", list) : ((IReadOnlyDictionary<string, object?>)c["condition"]!)[key]!.ToString()!;
+        Assert.That((Described(first, "failing"), first["level"]), Is.EqualTo(("3", 1L)));
+        Assert.That((Described(second, "failing"), second["level"]), Is.EqualTo(("2", 1L)), "the instance that got its value is no longer failing; the next one is asked at level 1");
+        Assert.That((Described(third, "failing"), third["level"]), Is.EqualTo(("2", 2L)), "the value given for that instance failed");
+        Assert.That(Described(second, "samples"), Is.Not.EqualTo(Described(first, "samples")));
+        Assert.That(outcome, Is.TypeOf<EvalOutcome.Value>(), outcome.ToString());
+        Assert.That(await Value("string.Join(\",\", silos.Select(s => s.Grain))"), Is.EqualTo("\"1,806,2,-9,-9\""), "long.MaxValue % 1000 - 1 for the first, -9 for the rest that did not fit");
     }
 
     [Test]

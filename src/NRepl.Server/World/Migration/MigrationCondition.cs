@@ -17,6 +17,7 @@ internal sealed record RestartChoice(string Name, string? Value);
 /// </summary>
 internal sealed class MigrationCondition
 {
+    public const string UseValue = "use-value";
     public const string UseValueForAll = "use-value-for-all";
     public const string UseInitializer = "use-initializer";
     public const string UseDefault = "use-default";
@@ -50,11 +51,17 @@ internal sealed class MigrationCondition
         var step = plan?.Steps.FirstOrDefault(s => s.Field == problem.FieldName || s.DisplayName == problem.FieldName);
         var fieldType = step is null ? "the new type" : $"default({CSharpNames.Of(step.FieldType)})";
         var failing = $"the {problem.FailingInstances} instance{Plural(problem.FailingInstances)} whose value cannot be computed";
-        var restarts = new List<Restart>
+        var first = problem.Samples.FirstOrDefault()?.Split(' ', ':')[0] is { Length: > 0 } label ? label : "the first failing instance";
+        var restarts = new List<Restart>();
+        if (problem.FirstInstanceId != 0)
+        {
+            restarts.Add(new Restart(UseValue, $"Give a C# expression for {first} only (`old` is its old value, `self` the instance); the others are asked again: type the number, then the expression", TakesValue: true));
+        }
+        restarts.AddRange(new List<Restart>
         {
             new(UseValueForAll, $"Give a C# expression for {failing} (`old` is the old value, `self` the instance): type the number, then the expression", TakesValue: true),
             new(UseDefault, $"Use {fieldType} for {failing}"),
-        };
+        });
         if (step?.Initializer is not null) restarts.Add(new Restart(UseInitializer, $"Run the field's initializer for {failing}"));
         restarts.Add(new Restart(AcceptWithDefaults, "Use the default value for every instance whose value cannot be computed, in every field of this redefinition"));
         restarts.Add(new Restart(Abort, "Abort the redefinition: every instance and method stays as it was"));
