@@ -123,10 +123,10 @@ public sealed class TargetSupervisor : IAsyncDisposable
     /// when the target refuses (nothing prepared, the prepare had problems, or the runtime refused the delta).
     /// Canceling <paramref name="ct"/> stops waiting only.
     /// </summary>
-    public async Task<DeltaApplied> CommitMigrationAsync(byte[] metadata, byte[] il, byte[] pdb, CancellationToken ct)
+    public async Task<DeltaApplied> CommitMigrationAsync(byte[] metadata, byte[] il, byte[] pdb, CancellationToken ct, bool restoreSnapshot = false)
     {
         var id = Interlocked.Increment(ref _nextRequestId);
-        var reply = (DeltaApplied)await Current().RequestAsync(id, new CommitMigration(id, metadata, il, pdb), ct).ConfigureAwait(false);
+        var reply = (DeltaApplied)await Current().RequestAsync(id, new CommitMigration(id, metadata, il, pdb, restoreSnapshot), ct).ConfigureAwait(false);
         if (reply.Error is not null) throw new TargetUpdateException(reply.Error);
         return reply;
     }
@@ -141,14 +141,14 @@ public sealed class TargetSupervisor : IAsyncDisposable
     }
 
     /// <summary>
-    /// After a commit that reported hook failures: runs the failed hooks again (<paramref name="retry"/>) or
-    /// lets those instances keep their implicit values. The reply lists the failures left; the target
-    /// resumes paused work once there are none.
+    /// After a commit that reported hook failures: runs the failed hooks again, lets those instances keep
+    /// their implicit values, or (Revert) keeps work paused while the previous definitions are put back.
+    /// The reply lists the failures left; the target resumes paused work once there are none.
     /// </summary>
-    public async Task<DeltaApplied> ResolveHooksAsync(bool retry, CancellationToken ct)
+    public async Task<DeltaApplied> ResolveHooksAsync(HookAction action, CancellationToken ct)
     {
         var id = Interlocked.Increment(ref _nextRequestId);
-        var reply = (DeltaApplied)await Current().RequestAsync(id, new ResolveHooks(id, retry), ct).ConfigureAwait(false);
+        var reply = (DeltaApplied)await Current().RequestAsync(id, new ResolveHooks(id, action), ct).ConfigureAwait(false);
         if (reply.Error is not null) throw new TargetUpdateException(reply.Error);
         return reply;
     }

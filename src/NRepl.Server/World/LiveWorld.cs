@@ -94,7 +94,7 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
         try
         {
             var (outcome, token, summary, hooks) = await CompileAndApplyAsync(parsed, request, interrupt.Token).ConfigureAwait(false);
-            if (hooks is not null) await ResolveHooksAsync(hooks, request, interrupt.Token).ConfigureAwait(false);
+            if (hooks is not null && await ResolveHooksAsync(hooks, request, interrupt.Token).ConfigureAwait(false) is { } aborted) return aborted;
             if (outcome is not null) return outcome;
             if (token is null) return summary is null ? new EvalOutcome.NoValue() : new EvalOutcome.Value(summary, false);
             if (interrupt.IsCancellationRequested) return new EvalOutcome.Interrupted("Interrupted before it ran; its definitions were applied.");
@@ -480,10 +480,11 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
     /// <summary>
     /// The hook of a committed migration failed for some instances: evals and loops in the target stay
     /// paused while the user decides, but the world lock is free, so another session can redefine the hook
-    /// (or what it calls) before a retry. Every answer is final for its round: retry runs the hook again
-    /// (a failure left raises the condition at the next level), skip-instance keeps the implicit values.
+    /// (or what it calls) before a retry. Retry runs the hook again (a failure left raises the condition at
+    /// the next level), skip-instance keeps the implicit values, abort-redefinition puts the previous
+    /// definitions and every instance's values back. Returns the outcome that ends the eval when it was aborted.
     /// </summary>
-    private async Task ResolveHooksAsync(HookWait wait, EvalRequest request, CancellationToken ct)
+    private async Task<EvalOutcome?> ResolveHooksAsync(HookWait wait, EvalRequest request, CancellationToken ct)
     {
         try
         {
@@ -494,8 +495,9 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
                 var condition = Condition(MigrationCondition.ForHook, request, wait.Stage, wait.Prepared, problem, level);
                 // A handler that answers retry to a hook that keeps failing would loop: after a few rounds only the user (or the default) decides.
                 var choice = await ResolveConditionAsync(request, condition, askHandlers: level <= MaxHandledHookRetries, ct).ConfigureAwait(false);
+                if (choice.Name == MigrationCondition.Abort) return await RevertAsync(wait, request).ConfigureAwait(false);
                 var retry = choice.Name == MigrationCondition.Retry;
-                failures = (await _target.ResolveHooksAsync(retry, CancellationToken.None).ConfigureAwait(false)).HookFailures ?? [];
+                failures = (await _target.ResolveHooksAsync(retry ? HookAction.Retry : HookAction.Skip, CancellationToken.None).ConfigureAwait(false)).HookFailures ?? [];
                 if (!retry)
                 {
                     _output.Write(request.SessionId, request.EvalId, true,
@@ -506,11 +508,78 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
                     _output.Write(request.SessionId, request.EvalId, true, $"{problem.FieldName} succeeded on retry for every instance it had failed for.\n");
                 }
             }
+            return null;
         }
         finally
         {
             _hooksWaiting = null;
         }
+    }
+
+    /// <summary>
+    /// abort-redefinition after a commit: EnC cannot undo a delta, so the previous definitions are applied
+    /// as one more redefinition (a migration planned with defaults, no hooks), whose commit has the target
+    /// write back the values every migrated instance had before. If that cannot be done the redefinition
+    /// stays applied and the failing instances keep the implicit values; the eval says so.
+    /// </summary>
+    private async Task<EvalOutcome> RevertAsync(HookWait wait, EvalRequest request)
+    {
+        var types = string.Join(", ", wait.Stage.Plans.Select(p => p.DisplayName));
+        await _target.ResolveHooksAsync(HookAction.Revert, CancellationToken.None).ConfigureAwait(false);
+        await _worldLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            var failure = await ApplyRevertAsync(wait, request).ConfigureAwait(false);
+            if (failure is null)
+            {
+                return Refused($"The redefinition of {types} was aborted: the previous definitions are applied again and every migrated instance has the values it had before. (Definitions the redefinition added stay; changes a hook made to other objects stay.)");
+            }
+            await _target.AbortMigrationAsync(CancellationToken.None).ConfigureAwait(false);
+            return Refused($"Aborting the redefinition of {types} failed ({failure}); the redefinition stays applied, and the instances the hook failed for hold the values of the implicit rules.");
+        }
+        finally
+        {
+            _worldLock.Release();
+        }
+    }
+
+    /// <summary>Compiles and applies the previous definitions with the instances' old values put back; returns why it could not, or null. Caller holds the world lock.</summary>
+    private async Task<string?> ApplyRevertAsync(HookWait wait, EvalRequest request)
+    {
+        var compiled = _compiler.CompileRevert(wait.Stage.Snapshot, request.SessionId);
+        if (compiled is CompileResult.Failed failed) return failed.ErrorText;
+        var delta = compiled as CompileResult.Delta;
+        var migrations = Array.Empty<TypeMigration>();
+        if (delta?.Migration is { } stage)
+        {
+            try
+            {
+                await _target.ApplyDeltaAsync(stage.Metadata, stage.IL, stage.Pdb, Array.Empty<int>(), CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (TargetUpdateException refused)
+            {
+                return refused.Message;
+            }
+            // Every value is overwritten by the saved ones: nothing computed here needs a decision.
+            migrations = WithDefaults(stage.Migrations, stage.Migrations.SelectMany(m => m.Steps.Select(s => (m.TypeName, s.NewField.Name))).ToHashSet());
+        }
+        var prepared = await _target.PrepareMigrationAsync(migrations, CancellationToken.None).ConfigureAwait(false);
+        if (prepared.Error is not null || prepared.Problems.Length > 0)
+        {
+            if (delta?.Migration is { } aborted) _compiler.CommitAborted(aborted);
+            return prepared.Error ?? MigrationReport.Aborted(delta!.Migration!, prepared);
+        }
+        try
+        {
+            await _target.CommitMigrationAsync(delta?.Metadata ?? [], delta?.IL ?? [], delta?.Pdb ?? [], CancellationToken.None, restoreSnapshot: true).ConfigureAwait(false);
+        }
+        catch (TargetUpdateException refused)
+        {
+            if (delta?.Migration is { } aborted) _compiler.CommitAborted(aborted);
+            return refused.Message;
+        }
+        if (delta is not null) _compiler.Commit(delta);
+        return null;
     }
 
     /// <summary>Shows the condition on the eval and waits for the user's restart.</summary>

@@ -106,8 +106,36 @@ internal sealed class WorldCompiler
         IReadOnlyDictionary<RestartKey, RestartValue>? restartValues = null, IReadOnlySet<string>? noRenameInference = null)
     {
         var world = Current;
-        var session = new SubmissionCompilation(this, world, submission, loadedFrom, sessionId, restartValues, noRenameInference);
+        var session = new SubmissionCompilation(this, world, submission, loadedFrom, sessionId, restartValues, noRenameInference, reverting: false);
         return session.Run();
+    }
+
+    /// <summary>
+    /// Compiles the types and functions of <paramref name="before"/> that the world has since redefined,
+    /// as a change that puts them back (abort-redefinition after a committed migration). Definitions
+    /// added since stay (EnC cannot delete them); variables keep their current values. Null when nothing
+    /// differs. Refused across several namespaces: one submission belongs to one.
+    /// </summary>
+    public CompileResult? CompileRevert(WorldSnapshot before, string sessionId)
+    {
+        var world = Current;
+        var previous = before.Definitions.Values
+            .Where(e => e.Definition.Kind != DefinitionKind.State
+                && world.Definitions.TryGetValue(e.Definition.Key, out var now) && now.Definition != e.Definition)
+            .Select(e => e.Definition)
+            .ToList();
+        if (previous.Count == 0) return null;
+        if (previous.Select(d => d.Ns).Distinct().Count() > 1)
+        {
+            return new CompileResult.Failed($"The redefinition changed definitions of several namespaces ({string.Join(", ", previous.Select(d => d.Ns).Distinct())}); they cannot be put back as one change.", "LiveUpdateRefusedException");
+        }
+        var text = string.Join("\n", previous.Select(d => d.Text));
+        var parsed = SubmissionParser.Parse(text, previous[0].Ns, previous[0].Origin);
+        if (!parsed.IsComplete || parsed.Errors.Count > 0)
+        {
+            return new CompileResult.Failed("The previous definitions no longer parse as one submission.", "LiveUpdateRefusedException");
+        }
+        return new SubmissionCompilation(this, world, parsed, null, sessionId, null, null, reverting: true).Run();
     }
 
     private WorldImage EmitFull(WorldSnapshot world)
@@ -141,6 +169,7 @@ internal sealed class WorldCompiler
         private readonly string _sessionId;
         private readonly IReadOnlyDictionary<RestartKey, RestartValue> _restartValues;
         private readonly IReadOnlySet<string>? _noRenameInference;
+        private readonly bool _reverting;
 
         private readonly ImmutableDictionary<string, DefinitionEntry>.Builder _definitions;
         private readonly ImmutableDictionary<string, ImmutableList<UsingDefinition>>.Builder _usings;
@@ -151,10 +180,11 @@ internal sealed class WorldCompiler
         private readonly List<(Definition Definition, VariableDeclaratorSyntax Declarator)> _inferredState = new();
 
         public SubmissionCompilation(WorldCompiler compiler, WorldSnapshot world, ParsedSubmission submission, string? loadedFrom, string sessionId,
-            IReadOnlyDictionary<RestartKey, RestartValue>? restartValues, IReadOnlySet<string>? noRenameInference)
+            IReadOnlyDictionary<RestartKey, RestartValue>? restartValues, IReadOnlySet<string>? noRenameInference, bool reverting)
         {
             _restartValues = restartValues ?? new Dictionary<RestartKey, RestartValue>();
             _noRenameInference = noRenameInference;
+            _reverting = reverting;
             _compiler = compiler;
             _world = world;
             _submission = submission;
@@ -192,7 +222,7 @@ internal sealed class WorldCompiler
             if (errors.Count > 0) return Fail(errors);
 
             var evalMethod = evalTree is null ? null : EvalMethod(candidate, evalTree);
-            var plan = EditPlanner.Plan(_world, candidate, _changes.Values, _definitions, _newHolders, evalMethod, _noRenameInference);
+            var plan = EditPlanner.Plan(_world, candidate, _changes.Values, _definitions, _newHolders, evalMethod, _noRenameInference, _reverting);
             if (plan.Refusals.Count > 0)
             {
                 return new CompileResult.Failed(string.Join("\n", plan.Refusals.Select(r => "Cannot apply live: " + r)), "LiveUpdateRefusedException");
@@ -213,7 +243,7 @@ internal sealed class WorldCompiler
                 var prepared = PrepareMigrationStage(plan.Migrations, generation);
                 if (prepared.Errors is { } stageErrors) return Fail(stageErrors);
                 stage = prepared.Stage!;
-                plan = EditPlanner.Plan(stage.Snapshot, candidate, _changes.Values, _definitions, _newHolders, evalMethod, _noRenameInference);
+                plan = EditPlanner.Plan(stage.Snapshot, candidate, _changes.Values, _definitions, _newHolders, evalMethod, _noRenameInference, _reverting);
                 if (plan.Refusals.Count > 0)
                 {
                     return new CompileResult.Failed(string.Join("\n", plan.Refusals.Select(r => "Cannot apply live: " + r)), "LiveUpdateRefusedException");

@@ -201,25 +201,42 @@ public sealed record MigrationPrepared(long RequestId, int[] InstanceCounts, Mig
 /// and Live.Every loops are paused; threads the user runs freely could observe a new field's default
 /// in between (the lazy-trap backstop of research/migration.md §7.8 is future work). Answered by
 /// <see cref="DeltaApplied"/> with the same request id.
+/// <see cref="RestoreSnapshot"/>: this commit puts the previous definitions back after
+/// <see cref="HookAction.Revert"/>; once its values are written, every instance gets the values it had
+/// before the aborted redefinition.
 /// </summary>
-public sealed record CommitMigration(long RequestId, byte[] Metadata, byte[] IL, byte[] Pdb) : TargetMessage
+public sealed record CommitMigration(long RequestId, byte[] Metadata, byte[] IL, byte[] Pdb, bool RestoreSnapshot = false) : TargetMessage
 {
     public override MessageKind Kind => MessageKind.CommitMigration;
-    internal override void WritePayload(BinaryWriter w) { w.Write(RequestId); w.WriteBytes(Metadata); w.WriteBytes(IL); w.WriteBytes(Pdb); }
-    internal static CommitMigration Read(BinaryReader r) => new(r.ReadInt64(), r.ReadBytes(), r.ReadBytes(), r.ReadBytes());
+    internal override void WritePayload(BinaryWriter w) { w.Write(RequestId); w.WriteBytes(Metadata); w.WriteBytes(IL); w.WriteBytes(Pdb); w.Write(RestoreSnapshot); }
+    internal static CommitMigration Read(BinaryReader r) => new(r.ReadInt64(), r.ReadBytes(), r.ReadBytes(), r.ReadBytes(), r.ReadBoolean());
+}
+
+/// <summary>What to do about the instances a migration hook failed for.</summary>
+public enum HookAction : byte
+{
+    /// <summary>Run the hook again on them (the user may have fixed it meanwhile).</summary>
+    Retry = 1,
+    /// <summary>Leave them with the values the implicit rules gave them (skip-instance).</summary>
+    Skip = 2,
+    /// <summary>
+    /// abort-redefinition: keep work paused and hold the values every migrated instance had before the
+    /// commit; the server then applies the previous definitions as a migration whose
+    /// <see cref="CommitMigration.RestoreSnapshot"/> puts those values back.
+    /// </summary>
+    Revert = 3,
 }
 
 /// <summary>
 /// After a commit whose <see cref="DeltaApplied.HookFailures"/> was not empty (evals and Live.Every loops
-/// are still paused): <see cref="Retry"/> runs the hook again on the instances it failed for (the user
-/// may have fixed it meanwhile), otherwise they keep the values the implicit rules gave them (skip-instance).
-/// Answered by <see cref="DeltaApplied"/>; work resumes once no failure is left.
+/// are still paused). Answered by <see cref="DeltaApplied"/> listing the failures left; work resumes once
+/// none is left, except after <see cref="HookAction.Revert"/>, which keeps it paused for the revert's commit.
 /// </summary>
-public sealed record ResolveHooks(long RequestId, bool Retry) : TargetMessage
+public sealed record ResolveHooks(long RequestId, HookAction Action) : TargetMessage
 {
     public override MessageKind Kind => MessageKind.ResolveHooks;
-    internal override void WritePayload(BinaryWriter w) { w.Write(RequestId); w.Write(Retry); }
-    internal static ResolveHooks Read(BinaryReader r) => new(r.ReadInt64(), r.ReadBoolean());
+    internal override void WritePayload(BinaryWriter w) { w.Write(RequestId); w.Write((byte)Action); }
+    internal static ResolveHooks Read(BinaryReader r) => new(r.ReadInt64(), (HookAction)r.ReadByte());
 }
 
 /// <summary>Drop the prepared values and resume paused work. Answered by <see cref="DeltaApplied"/> (no delta) with the same id.</summary>

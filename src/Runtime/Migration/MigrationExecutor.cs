@@ -31,6 +31,9 @@ internal sealed class MigrationExecutor
     // A committed migration whose hook failed for some instances: paused work stays paused until ResolveHooks leaves none.
     private PreparedMigration? _hooksPending;
 
+    // After ResolveHooks(Revert): the values to put back when the previous definitions' migration commits.
+    private RevertSnapshot? _reverting;
+
     /// <param name="world">The world whose types migrate; its apply path also applies the commit's delta.</param>
     /// <param name="post">Sends replies and logs to the server.</param>
     /// <param name="flushAmbientOutput">Sends console text written outside evals (initializers may print) before a reply.</param>
@@ -117,6 +120,8 @@ internal sealed class MigrationExecutor
         // default, and is reported.
         var lateProblems = new List<MigrationProblem>();
         var late = 0;
+        // A hook may fail after the delta; abort-redefinition then needs the instances' old values back.
+        var revert = prepared.Types.Any(t => t.Hook is not null) ? RevertSnapshot.Prepare(prepared.Types.SelectMany(t => t.Instances)) : null;
         InstanceRegistry.StartCollecting();
         try
         {
@@ -137,6 +142,9 @@ internal sealed class MigrationExecutor
         {
             try
             {
+                // Before anything is written: the new values go into new fields, but the bags are replaced below.
+                revert?.Take(prepared.Types.SelectMany(t => t.Instances));
+                prepared.Revert = revert;
                 if (_world.RefreshReflection() is { } refreshError) _post(new Log(LogSeverity.Warning, $"Clearing the reflection cache failed: {refreshError}"));
                 foreach (var type in prepared.Types) type.BindNewFields();
                 // Each first write of an added field allocates; collections in the middle rescan a growing
@@ -147,6 +155,7 @@ internal sealed class MigrationExecutor
                 }
                 WriteDiscardedBags(prepared);
                 foreach (var type in prepared.Types) type.Hook?.Bind();
+                if (request.RestoreSnapshot) RestoreReverted(request.RequestId);
             }
             catch (Exception e)
             {
@@ -160,7 +169,7 @@ internal sealed class MigrationExecutor
         }
         // Hooks run last, after every implicit value of every type is in place (CLOS's :after ordering),
         // still with work paused. Failing instances were put back as the implicit rules left them.
-        MigrationProblem[] hookFailures = error is null ? RunHooks(prepared, retry: false) : [];
+        MigrationProblem[] hookFailures = error is null && !request.RestoreSnapshot ? RunHooks(prepared, retry: false) : [];
         _post(new Log(LogSeverity.Debug, $"Migration {request.RequestId} committed in {Stopwatch.GetElapsedTime(started).TotalMilliseconds:0.0} ms ({late} instances made since the prepare added, {hookFailures.Sum(f => f.FailingInstances)} hook failures)."));
         _flushAmbientOutput();
         _post(new DeltaApplied(request.RequestId, error, warnings, hookFailures));
@@ -180,10 +189,18 @@ internal sealed class MigrationExecutor
             _post(new DeltaApplied(request.RequestId, "No migration hook is waiting to be retried or skipped.", []));
             return;
         }
+        if (request.Action == HookAction.Revert)
+        {
+            // Work stays paused: the server now applies the previous definitions, and their commit puts these values back.
+            _reverting = pending.Revert;
+            _hooksPending = null;
+            _post(new DeltaApplied(request.RequestId, pending.Revert is null ? "The migration kept no values to put back." : null, []));
+            return;
+        }
         MigrationProblem[] failures = [];
         try
         {
-            if (request.Retry) failures = RunHooks(pending, retry: true);
+            if (request.Action == HookAction.Retry) failures = RunHooks(pending, retry: true);
             else foreach (var type in pending.Types) type.Hook?.Skip();
         }
         catch (Exception e)
@@ -200,7 +217,16 @@ internal sealed class MigrationExecutor
         MigrationGate.Open();
     }
 
-/// <summary>Runs each type's hook on all its instances (<paramref name="retry"/>: again on those it failed for).</summary>
+    /// <summary>After a revert's values are written: the values every instance had before the aborted redefinition.</summary>
+    private void RestoreReverted(long requestId)
+    {
+        var snapshot = _reverting ?? throw new InvalidOperationException("No aborted redefinition has values to put back.");
+        _reverting = null;
+        var restored = snapshot.Restore();
+        _post(new Log(LogSeverity.Debug, $"Migration {requestId}: the values of {restored} instances from before the aborted redefinition were put back."));
+    }
+
+    /// <summary>Runs each type's hook on all its instances (<paramref name="retry"/>: again on those it failed for).</summary>
     private static MigrationProblem[] RunHooks(PreparedMigration prepared, bool retry)
     {
         var failures = new List<MigrationProblem>();
@@ -216,6 +242,11 @@ internal sealed class MigrationExecutor
     public void Abort(AbortMigration request)
     {
         _prepared = null;
+        if (_reverting is not null)
+        {
+            _reverting = null;
+            _post(new Log(LogSeverity.Warning, $"Migration {request.RequestId}: putting back the previous definitions was abandoned; the redefinition stays applied."));
+        }
         _post(new DeltaApplied(request.RequestId, null, []));
         MigrationGate.Open();
     }
@@ -276,6 +307,9 @@ internal sealed class MigrationExecutor
     private sealed class PreparedMigration(PreparedType[] types)
     {
         public PreparedType[] Types { get; } = types;
+
+        /// <summary>The instances' values before the commit, when a hook runs (abort-redefinition puts them back).</summary>
+        public RevertSnapshot? Revert { get; set; }
 
         public bool HasProblems { get; set; }
     }

@@ -14,8 +14,6 @@ namespace NRepl.Runtime.Migration;
 /// </summary>
 internal sealed class MigrationHook
 {
-    private const BindingFlags DeclaredInstance = BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly;
-
     private readonly TypeMigration _migration;
     private readonly Type _type;
     private readonly (string Name, FieldInfo Field)[] _oldFields;
@@ -32,7 +30,7 @@ internal sealed class MigrationHook
         _migration = migration;
         _type = type;
         _oldFields = oldFields;
-        _added = migration.Steps.Where(s => s.Source != FieldSource.OldField).Select(s => DisplayName(s.NewField.Name)).ToList().AsReadOnly();
+        _added = migration.Steps.Where(s => s.Source != FieldSource.OldField).Select(s => InstanceFields.DisplayName(s.NewField.Name)).ToList().AsReadOnly();
     }
 
     /// <summary>The hook's name as the user wrote it.</summary>
@@ -52,10 +50,10 @@ internal sealed class MigrationHook
         var old = new Dictionary<string, FieldInfo>(StringComparer.Ordinal);
         for (var current = type; current is not null && current != typeof(object); current = current.BaseType)
         {
-            foreach (var field in current.GetFields(DeclaredInstance))
+            foreach (var field in current.GetFields(InstanceFields.DeclaredInstance))
             {
                 // A retyped or re-added field leaves older fields of the same name behind: the newest is the live one.
-                var name = DisplayName(field.Name);
+                var name = InstanceFields.DisplayName(field.Name);
                 if (!old.TryGetValue(name, out var seen) || (seen.DeclaringType == field.DeclaringType && field.MetadataToken > seen.MetadataToken)) old[name] = field;
             }
         }
@@ -69,7 +67,7 @@ internal sealed class MigrationHook
             ? _type.GetMethods(BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly)
                 .Where(m => m.Name == "Migrate" && m.ReturnType == _type && Parameters(m) is [var self, var ctx] && self == _type && ctx == typeof(MigrationContext))
                 .MaxBy(m => m.MetadataToken)
-            : _type.GetMethods(DeclaredInstance)
+            : _type.GetMethods(InstanceFields.DeclaredInstance)
                 .Where(m => m.Name == "OnRedefined" && m.ReturnType == typeof(void) && Parameters(m) is [var ctx] && ctx == typeof(MigrationContext))
                 .MaxBy(m => m.MetadataToken);
         if (_method is null) throw new MigrationPlanException($"the hook {Name} of {_type} is not in the applied world");
@@ -98,7 +96,7 @@ internal sealed class MigrationHook
         for (var i = 0; i < instances.Count; i++)
         {
             var instance = instances[i];
-            if (!_fieldsByType.TryGetValue(instance.GetType(), out var fields)) _fieldsByType[instance.GetType()] = fields = AllInstanceFields(instance.GetType());
+            if (!_fieldsByType.TryGetValue(instance.GetType(), out var fields)) _fieldsByType[instance.GetType()] = fields = InstanceFields.All(instance.GetType());
             var saved = new object?[fields.Length];
             for (var f = 0; f < fields.Length; f++) saved[f] = fields[f].GetValue(instance);
             try
@@ -141,19 +139,5 @@ internal sealed class MigrationHook
         return new MigrationContext(_type, _migration.FromVersion, _migration.ToVersion, _added, old.AsReadOnly(), DiscardedValues.Of(instance));
     }
 
-    private static FieldInfo[] AllInstanceFields(Type type)
-    {
-        var fields = new List<FieldInfo>();
-        for (var current = type; current is not null && current != typeof(object); current = current.BaseType)
-        {
-            fields.AddRange(current.GetFields(DeclaredInstance));
-        }
-        return [.. fields];
-    }
-
     private static Type[] Parameters(MethodInfo method) => [.. method.GetParameters().Select(p => p.ParameterType)];
-
-    /// <summary>An auto-property's backing field goes by the property's name.</summary>
-    private static string DisplayName(string fieldName) =>
-        fieldName.StartsWith('<') && fieldName.IndexOf(">k__BackingField", StringComparison.Ordinal) is > 1 and var end ? fieldName[1..end] : fieldName;
 }

@@ -20,7 +20,7 @@ public sealed class FrameCodecTests
         new WorldLoaded(6, "already loaded"),
         new DeltaApplied(7, null, ["init failed"]),
         new DeltaApplied(12, null, [], [new MigrationProblem("user.Mage", "OnRedefined", "MigrationHookFailed", 2, ["Mage#1: System.DivideByZeroException: boom"])]),
-        new ResolveHooks(13, true),
+        new ResolveHooks(13, HookAction.Revert),
         new Output(8, "session", OutputStream.Err, "text 😀"),
         new NeedInput(9, "session"),
         new EvalCompleted(10, EvalStatus.Exception, null, null, false, "System.X", "System.Y", "System.X: boom"),

@@ -71,8 +71,8 @@ public sealed class MigrationHookTests : LiveWorldFixture
         Assert.That((described["type"], described["class"], described["field"], described["failing"], described["instances"]),
             Is.EqualTo(("MigrationHookFailed", "Mage", "OnRedefined", 1L, 4L)));
         var restarts = ((IEnumerable<object?>)condition["restarts"]!).Cast<IReadOnlyDictionary<string, object?>>().Select(r => r["name"]).ToList();
-        Assert.That(restarts, Is.EqualTo(new[] { "retry", "skip-instance" }));
-        Assert.That(Output.ErrOf(request.EvalId), Does.Contain("DivideByZeroException").And.Contain("1: [skip-instance] *"));
+        Assert.That(restarts, Is.EqualTo(new[] { "retry", "skip-instance", "abort-redefinition" }));
+        Assert.That(Output.ErrOf(request.EvalId), Does.Contain("DivideByZeroException").And.Contain("2: [abort-redefinition] *"));
 
         // While the condition waits the world takes redefinitions that change no field (the fix), and refuses ones that do.
         var refused = await Eval("class Mage { public int Hp; public int Mana = -1; public int Extra; }", session: "hook-fix");
@@ -108,12 +108,13 @@ public sealed class MigrationHookTests : LiveWorldFixture
     }
 
     [Test]
-    public async Task HookThatKeepsFailing_RetryRaisesTheConditionOneLevelDeeper_InterruptSkips()
+    public async Task HookThatKeepsFailing_RetryRaisesTheConditionOneLevelDeeper_InterruptAbortsAndPutsEverythingBack()
     {
-        await Value("class Druid { public int Hp; }");
-        await Value("var druids = new List<Druid> { new Druid { Hp = 1 }, new Druid { Hp = 2 } };");
+        await Value("class Druid { public int Hp; public List<string> Notes = new(); public string Show() => $\"{Hp}/{Notes.Count}\"; }");
+        await Value("var druids = new List<Druid> { new Druid { Hp = 1 }, new Druid { Hp = 2 } }; druids[0].Notes.Add(\"a\"); var firstDruid = druids[0];");
 
-        var request = Request("class Druid { public int Hp; public int Bark; void OnRedefined(MigrationContext ctx) { Bark = Hp == 2 ? throw new InvalidOperationException(\"bark\") : 5; } }", session: "hook-3");
+        // The hook succeeds for the first druid, changing a field both versions have; that must be undone too.
+        var request = Request("class Druid { public long Hp; public List<string> Notes = new(); public int Bark; public string Show() => \"new\"; void OnRedefined(MigrationContext ctx) { Notes = new List<string> { \"hooked\" }; Hp *= 100; Bark = Hp == 200 ? throw new InvalidOperationException(\"bark\") : 5; } }", session: "hook-3");
         var redefining = World.EvaluateAsync(request, Deadline());
         await Output.NextConditionAsync("hook-3", Deadline());
         World.Stdin("hook-3", "retry\n");
@@ -122,22 +123,42 @@ public sealed class MigrationHookTests : LiveWorldFixture
         var outcome = await redefining;
 
         Assert.That(second["level"], Is.EqualTo(2L));
-        Assert.That(outcome, Is.TypeOf<EvalOutcome.Interrupted>().Or.TypeOf<EvalOutcome.Value>(), outcome.ToString());
-        Assert.That(await Value("druids[0].Bark + \",\" + druids[1].Bark"), Is.EqualTo("\"5,0\""), "interrupt took the default, skip-instance");
+        Assert.That(outcome, Is.TypeOf<EvalOutcome.Failed>(), outcome.ToString());
+        Assert.That(((EvalOutcome.Failed)outcome).ErrorText, Does.Contain("was aborted").And.Contain("values it had before"));
+        Assert.That(await Value("string.Join(\",\", druids.Select(d => d.Show()))"), Is.EqualTo("\"1/1,2/0\""), "old methods, old values (Hp back from 100, the Notes lists the instances had)");
+        Assert.That(await Value("ReferenceEquals(firstDruid, druids[0]) && druids[0].Notes.Single() == \"a\""), Is.EqualTo("true"));
+        Assert.That(await Value("druids[0].Hp.GetType().Name"), Is.EqualTo("\"Int32\""));
+        Assert.That(await Value("new Druid { Hp = 3 }.Show()"), Is.EqualTo("\"3/0\""), "new instances are made by the previous definition");
     }
 
     [Test]
-    public async Task LoadFile_HookThatThrows_NoOneToAskSoSkipInstanceApplies()
+    public async Task LoadFile_HookThatThrows_NoOneToAskSoTheDefaultAbortApplies()
     {
-        await Value("class Monk { public int Hp = 3; }");
-        await Value("var monk = new Monk();");
+        await Value("class Monk { public int Hp = 3; public int Gold = 9; }");
+        await Value("var monk = new Monk { Gold = 11 };");
 
         var request = Request("class Monk { public int Hp = 3; public int Ki = 1; void OnRedefined(MigrationContext ctx) => throw new InvalidOperationException(\"no ki\"); }", file: "/src/monk.cs", loadFile: true);
         var outcome = await World.EvaluateAsync(request, Deadline());
 
+        Assert.That(outcome, Is.TypeOf<EvalOutcome.Failed>(), outcome.ToString());
+        Assert.That(Output.ErrOf(request.EvalId), Does.Contain("MigrationHookFailed").And.Contain("default restart abort-redefinition applies"));
+        Assert.That(await Value("monk.Gold + monk.Hp"), Is.EqualTo("14"), "Gold, removed by the aborted redefinition, is back with its value");
+        Assert.That(await Value("Live.Discarded(monk).Count"), Is.EqualTo("0"));
+    }
+
+    [Test]
+    public async Task HookThatThrows_HandlerPicksSkipInstance()
+    {
+        await Value("class Friar { public int Hp = 3; }");
+        await Value("var friar = new Friar(); var friarHandler = Live.HandleConditions(c => c.Type == \"MigrationHookFailed\" ? \"skip-instance\" : null);");
+
+        var request = Request("class Friar { public int Hp = 3; public int Ale = 2; void OnRedefined(MigrationContext ctx) { Ale = 5; throw new InvalidOperationException(\"dry\"); } }", file: "/src/friar.cs", loadFile: true);
+        var outcome = await World.EvaluateAsync(request, Deadline());
+        await Eval("friarHandler.Dispose();");
+
         Assert.That(outcome, Is.TypeOf<EvalOutcome.Value>(), outcome.ToString());
-        Assert.That(Output.ErrOf(request.EvalId), Does.Contain("MigrationHookFailed").And.Contain("default restart skip-instance applies"));
-        Assert.That(await Value("monk.Ki + monk.Hp"), Is.EqualTo("4"));
+        Assert.That(Output.ErrOf(request.EvalId), Does.Contain("Handled by a condition handler: skip-instance"));
+        Assert.That(await Value("friar.Ale"), Is.EqualTo("2"), "the initializer's value; the hook's change was undone");
     }
 
     [Test]

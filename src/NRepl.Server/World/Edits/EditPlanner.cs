@@ -26,20 +26,23 @@ internal sealed class EditPlanner
     private readonly HashSet<string> _changedIdentities = new(StringComparer.Ordinal);
 
     private readonly IReadOnlySet<string> _noRenameInference;
+    private readonly bool _reverting;
 
-    private EditPlanner(WorldSnapshot old, CSharpCompilation candidate, IReadOnlySet<string>? noRenameInference)
+    private EditPlanner(WorldSnapshot old, CSharpCompilation candidate, IReadOnlySet<string>? noRenameInference, bool reverting)
     {
         _old = old;
         _new = candidate;
         _noRenameInference = noRenameInference ?? new HashSet<string>();
+        _reverting = reverting;
     }
 
     /// <param name="noRenameInference">Types whose single removed-and-added field pair the user said is not a rename.</param>
+    /// <param name="reverting">The change puts back the previous definitions after an aborted redefinition (see <see cref="MigrationPlanner.Plan"/>).</param>
     public static EditPlan Plan(WorldSnapshot old, CSharpCompilation candidate, IEnumerable<DefinitionChange> changes,
         IReadOnlyDictionary<string, DefinitionEntry> candidateDefinitions, IEnumerable<SyntaxTree> newHolders, IMethodSymbol? evalMethod,
-        IReadOnlySet<string>? noRenameInference = null)
+        IReadOnlySet<string>? noRenameInference = null, bool reverting = false)
     {
-        var planner = new EditPlanner(old, candidate, noRenameInference);
+        var planner = new EditPlanner(old, candidate, noRenameInference, reverting);
         foreach (var holder in newHolders)
         {
             planner._plan.Insert(HolderType(candidate, holder).Symbol);
@@ -149,7 +152,7 @@ internal sealed class EditPlanner
             TypeMigrationPlan? migration = null;
             if (tracked)
             {
-                migration = MigrationPlanner.Plan(oldType, newType, _new, _plan.Refusals, inferRenames: !_noRenameInference.Contains(ClrTypeNames.Of(newType)));
+                migration = MigrationPlanner.Plan(oldType, newType, _new, _plan.Refusals, inferRenames: !_reverting && !_noRenameInference.Contains(ClrTypeNames.Of(newType)), reverting: _reverting);
             }
             else if (LayoutChanged(oldType, newType))
             {

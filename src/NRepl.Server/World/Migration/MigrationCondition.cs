@@ -13,7 +13,7 @@ internal sealed record RestartChoice(string Name, string? Value);
 /// A condition an eval waits on until the user picks a restart (research/migration.md §7.9): shown as
 /// an <c>err</c> block with numbered restarts and as structured keys, answered through stdin (the
 /// restart's number) or the <c>live/restart</c> op; an interrupt picks <see cref="DefaultRestart"/>
-/// (abort-redefinition while nothing is written; skip-instance for a hook that failed after the commit).
+/// (abort-redefinition).
 /// </summary>
 internal sealed class MigrationCondition
 {
@@ -81,8 +81,9 @@ internal sealed class MigrationCondition
         {
             new(Retry, $"Run {problem.FieldName} again on {failing}; fix it first from another session (redefine the type, or what the hook calls)"),
             new(SkipInstance, $"Leave {failing} with the values the implicit rules gave them; the hook does not run for them"),
+            new(Abort, "Abort the redefinition: the previous definitions are applied again and every migrated instance gets back the values it had before"),
         };
-        return new MigrationCondition(sessionId, evalId, level, problem, plan, instanceCount, fromVersion, toVersion, restarts, SkipInstance);
+        return new MigrationCondition(sessionId, evalId, level, problem, plan, instanceCount, fromVersion, toVersion, restarts, Abort);
     }
 
     /// <summary>What an interrupt, or a load-file with no handler, picks.</summary>

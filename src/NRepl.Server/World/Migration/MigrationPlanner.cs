@@ -16,8 +16,13 @@ namespace NRepl.Server.World.Migration;
 internal static class MigrationPlanner
 {
     /// <param name="inferRenames">False when the user refused an inferred rename (not-a-rename): the fields are then removed and added.</param>
+    /// <param name="reverting">
+    /// The previous definition comes back after a redefinition was aborted: the target puts every instance's
+    /// old values back itself, so fields with no way to get a value are planned as defaults (not refused),
+    /// and the old version's hook does not run.
+    /// </param>
     public static TypeMigrationPlan? Plan(INamedTypeSymbol oldType, INamedTypeSymbol newType, Microsoft.CodeAnalysis.CSharp.CSharpCompilation newCompilation, List<RefusedEdit> refusals,
-        bool inferRenames = true)
+        bool inferRenames = true, bool reverting = false)
     {
         var typeName = newType.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat);
         var oldFields = InstanceLayout.Of(oldType);
@@ -34,7 +39,7 @@ internal static class MigrationPlanner
             var source = field.RenamedFrom ?? (oldFields.ContainsKey(field.Name) ? field.Name : null);
             if (source is null || !oldFields.TryGetValue(source, out var old))
             {
-                if (field.RenamedFrom is not null)
+                if (field.RenamedFrom is not null && !reverting)
                 {
                     refusals.Add(new RefusedEdit(typeName, field.Name, $"[RenamedFrom(\"{field.RenamedFrom}\")] names no field of the previous version"));
                 }
@@ -78,7 +83,11 @@ internal static class MigrationPlanner
         foreach (var field in added)
         {
             inserts.Add(field.Declared);
-            if (PrimaryParametersReadBy(field.Declared) is { } parameters)
+            if (reverting)
+            {
+                steps.Add(new FieldMigrationStep(field.Name, field.MetadataName, ClrTypeNames.Of(field.Type), FieldSource.Default, null, null, Conversion.Identity, null, CSharp(field.Type)));
+            }
+            else if (PrimaryParametersReadBy(field.Declared) is { } parameters)
             {
                 // Nothing can compute it for an instance that exists: its constructor arguments are gone.
                 if (field.Type.IsReferenceType && field.Type.NullableAnnotation == NullableAnnotation.NotAnnotated)
@@ -108,7 +117,7 @@ internal static class MigrationPlanner
             }
         }
 
-        var hook = HookOf(newType, typeName, refusals);
+        var hook = reverting ? HookKind.None : HookOf(newType, typeName, refusals);
         if (refusals.Count > before) return null;
         if (steps.Count == 0 && removed.Count == 0) return null;
         if (removed.Count > 0)
