@@ -111,10 +111,10 @@ public sealed class TargetSupervisor : IAsyncDisposable
     /// <see cref="AbortMigrationAsync"/>. Throws <see cref="TargetDiedException"/> if the target dies first.
     /// Canceling <paramref name="ct"/> stops waiting only: the target may still prepare and pause, so abort afterwards.
     /// </summary>
-    public async Task<MigrationPrepared> PrepareMigrationAsync(TypeMigration[] types, CancellationToken ct)
+    public async Task<MigrationPrepared> PrepareMigrationAsync(TypeMigration[] types, long evalId, string sessionId, CancellationToken ct)
     {
         var id = Interlocked.Increment(ref _nextRequestId);
-        return (MigrationPrepared)await Current().RequestAsync(id, new PrepareMigration(id, types), ct).ConfigureAwait(false);
+        return (MigrationPrepared)await Current().RequestAsync(id, new PrepareMigration(id, types, evalId, sessionId), ct).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -133,11 +133,11 @@ public sealed class TargetSupervisor : IAsyncDisposable
 
     /// <summary>Asks the condition handlers registered by world code which restart they pick (null: none did).</summary>
     public async Task<RestartChosen> ChooseRestartAsync(string conditionType, string typeName, string fieldName, int failing, int instances,
-        string[] samples, string[] restarts, CancellationToken ct)
+        string[] samples, string[] restarts, long evalId, string sessionId, CancellationToken ct)
     {
         var id = Interlocked.Increment(ref _nextRequestId);
         return (RestartChosen)await Current().RequestAsync(id,
-            new ChooseRestart(id, conditionType, typeName, fieldName, failing, instances, samples, restarts), ct).ConfigureAwait(false);
+            new ChooseRestart(id, conditionType, typeName, fieldName, failing, instances, samples, restarts, evalId, sessionId), ct).ConfigureAwait(false);
     }
 
     /// <summary>

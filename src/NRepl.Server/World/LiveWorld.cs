@@ -93,13 +93,22 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
         _running[request.SessionId] = running;
         try
         {
-            var (outcome, token, summary, hooks) = await CompileAndApplyAsync(parsed, request, interrupt.Token).ConfigureAwait(false);
-            if (hooks is not null && await ResolveHooksAsync(hooks, request, interrupt.Token).ConfigureAwait(false) is { } aborted) return aborted;
+            // From here output the target sends for this eval id reaches the eval: a migration's
+            // initializers and hooks run as this eval before its own code does.
+            Remember(evalId, new EvalRoute(request.SessionId, request.EvalId));
+            EvalOutcome? aborted = null;
+            Applied applied;
+            using (interrupt.Token.Register(() => _target.Interrupt(evalId)))
+            {
+                applied = await CompileAndApplyAsync(parsed, request, evalId, interrupt.Token).ConfigureAwait(false);
+                if (applied.Hooks is { } hooks) aborted = await ResolveHooksAsync(hooks, request, evalId, interrupt.Token).ConfigureAwait(false);
+            }
+            var (outcome, token, summary, _) = applied;
+            if (aborted is not null) return aborted;
             if (outcome is not null) return outcome;
             if (token is null) return summary is null ? new EvalOutcome.NoValue() : new EvalOutcome.Value(summary, false);
             if (interrupt.IsCancellationRequested) return new EvalOutcome.Interrupted("Interrupted before it ran; its definitions were applied.");
 
-            Remember(evalId, new EvalRoute(request.SessionId, request.EvalId));
             var completed = await RunAsync(new StartEval(evalId, request.SessionId, token.Value, request.RecordResult, request.Print), interrupt.Token).ConfigureAwait(false);
             return ToOutcome(completed, summary);
         }
@@ -238,7 +247,7 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
         }
     }
 
-    private async Task<Applied> CompileAndApplyAsync(ParsedSubmission parsed, EvalRequest request, CancellationToken ct)
+    private async Task<Applied> CompileAndApplyAsync(ParsedSubmission parsed, EvalRequest request, long evalId, CancellationToken ct)
     {
         await (_ready ??= Task.Run(InitializeAsync, CancellationToken.None)).WaitAsync(ct).ConfigureAwait(false);
         await _worldLock.WaitAsync(ct).ConfigureAwait(false);
@@ -257,7 +266,7 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
             }
             if (result is CompileResult.Delta { Warnings.Count: > 0 } warned)
             {
-                var (handled, refusal) = await HandleWarningsAsync(warned, parsed, request, ct).ConfigureAwait(false);
+                var (handled, refusal) = await HandleWarningsAsync(warned, parsed, request, evalId, ct).ConfigureAwait(false);
                 if (refusal is not null) return new Applied(refusal, null, null);
                 result = handled;
             }
@@ -268,7 +277,7 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
                 case CompileResult.Delta { Migration: { } } when _hooksWaiting is { } waiting:
                     return new Applied(Refused($"A migration of {string.Join(", ", waiting.Stage.Plans.Select(p => p.DisplayName))} is waiting for its failed hooks (session {waiting.SessionId}): answer that condition first (retry or skip-instance). This redefinition changes fields, so it cannot be applied meanwhile; redefinitions that change no field can."), null, null);
                 case CompileResult.Delta { Migration: { } stage } migrating:
-                    return await MigrateAsync(migrating, stage, parsed, request, ct).ConfigureAwait(false);
+                    return await MigrateAsync(migrating, stage, parsed, request, evalId, ct).ConfigureAwait(false);
                 case CompileResult.Delta delta:
                     try
                     {
@@ -300,7 +309,7 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
     /// have the target compute and check every new value (nothing written), then either commit
     /// (the redefinition's delta and the values) or abort (nothing changed). Caller holds the world lock.
     /// </summary>
-    private async Task<Applied> MigrateAsync(CompileResult.Delta delta, MigrationStage stage, ParsedSubmission parsed, EvalRequest request, CancellationToken ct)
+    private async Task<Applied> MigrateAsync(CompileResult.Delta delta, MigrationStage stage, ParsedSubmission parsed, EvalRequest request, long evalId, CancellationToken ct)
     {
         try
         {
@@ -316,7 +325,14 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
         MigrationPrepared prepared;
         while (true)
         {
-            prepared = await _target.PrepareMigrationAsync(WithDefaults(stage.Migrations, defaults), CancellationToken.None).ConfigureAwait(false);
+            prepared = await _target.PrepareMigrationAsync(WithDefaults(stage.Migrations, defaults), evalId, request.SessionId, CancellationToken.None).ConfigureAwait(false);
+            if (ct.IsCancellationRequested)
+            {
+                // Interrupted while the values were computed (an initializer may never have ended): nothing was written.
+                await _target.AbortMigrationAsync(CancellationToken.None).ConfigureAwait(false);
+                _compiler.CommitAborted(stage);
+                return new Applied(new EvalOutcome.Interrupted("Interrupted while the live instances' new values were computed; the redefinition was aborted and nothing changed."), null, null);
+            }
             if (prepared.Error is null && prepared.Problems.Length == 0) break;
             var problem = prepared.Problems.FirstOrDefault();
             var key = problem is null ? default : (problem.TypeName, problem.FieldName);
@@ -324,9 +340,17 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
             var forInstance = forAll with { InstanceId = problem?.FirstInstanceId ?? 0 };
             // A value the user gave for these instances failed itself: a condition raised inside a restart.
             var level = values.ContainsKey(forAll) || (forInstance.InstanceId != 0 && values.ContainsKey(forInstance)) ? 2 : 1;
-            var choice = prepared.Error is null
-                ? await ResolveConditionAsync(request, Condition(MigrationCondition.ForField, request, stage, prepared, problem!, level), askHandlers: true, ct).ConfigureAwait(false)
-                : new RestartChoice(MigrationCondition.Abort, null);
+            RestartChoice choice;
+            try
+            {
+                choice = prepared.Error is null
+                    ? await ResolveConditionAsync(request, evalId, Condition(MigrationCondition.ForField, request, stage, prepared, problem!, level), askHandlers: true, ct).ConfigureAwait(false)
+                    : new RestartChoice(MigrationCondition.Abort, null);
+            }
+            catch (OperationCanceledException)
+            {
+                choice = new RestartChoice(MigrationCondition.Abort, null); // interrupted while a handler was asked
+            }
             // An answer for all failing instances covers the one whose own value (use-value) just failed.
             if (choice.Name != MigrationCondition.UseValue) values.Remove(forInstance);
             switch (choice.Name)
@@ -399,7 +423,7 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
     /// redefinition again with the inferred rename undone, abort-redefinition refuses the whole change.
     /// Nothing has been applied yet.
     /// </summary>
-    private async Task<(CompileResult Result, EvalOutcome? Refusal)> HandleWarningsAsync(CompileResult.Delta delta, ParsedSubmission parsed, EvalRequest request, CancellationToken ct)
+    private async Task<(CompileResult Result, EvalOutcome? Refusal)> HandleWarningsAsync(CompileResult.Delta delta, ParsedSubmission parsed, EvalRequest request, long evalId, CancellationToken ct)
     {
         var notRenames = new HashSet<string>(StringComparer.Ordinal);
         CompileResult result = delta;
@@ -410,7 +434,7 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
             foreach (var warning in current.Warnings)
             {
                 var answer = await _target.ChooseRestartAsync(warning.Kind, warning.TypeName, warning.Field, 0, 0,
-                    new[] { warning.Message }, warning.Restarts, ct).ConfigureAwait(false);
+                    new[] { warning.Message }, warning.Restarts, evalId, request.SessionId, ct).ConfigureAwait(false);
                 if (answer.HandlerError is { } error) _output.Write(request.SessionId, request.EvalId, true, error);
                 switch (answer.Answer?.Trim())
                 {
@@ -449,14 +473,14 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
     /// may pick the restart (unless <paramref name="askHandlers"/> is false); otherwise the user is asked on
     /// the eval, or, with no one to ask (load-file), the condition's default applies.
     /// </summary>
-    private async Task<RestartChoice> ResolveConditionAsync(EvalRequest request, MigrationCondition condition, bool askHandlers, CancellationToken ct)
+    private async Task<RestartChoice> ResolveConditionAsync(EvalRequest request, long evalId, MigrationCondition condition, bool askHandlers, CancellationToken ct)
     {
         var problem = condition.Problem;
         var headline = condition.Text().Split('\n')[0];
         if (askHandlers)
         {
             var handled = await _target.ChooseRestartAsync(problem.Kind, problem.TypeName, problem.FieldName, problem.FailingInstances, condition.InstanceCount,
-                problem.Samples, condition.Restarts.Select(r => r.Name).ToArray(), ct).ConfigureAwait(false);
+                problem.Samples, condition.Restarts.Select(r => r.Name).ToArray(), evalId, request.SessionId, ct).ConfigureAwait(false);
             if (handled.HandlerError is { } handlerError) _output.Write(request.SessionId, request.EvalId, true, handlerError);
             if (handled.Answer is { } answer)
             {
@@ -484,7 +508,7 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
     /// the next level), skip-instance keeps the implicit values, abort-redefinition puts the previous
     /// definitions and every instance's values back. Returns the outcome that ends the eval when it was aborted.
     /// </summary>
-    private async Task<EvalOutcome?> ResolveHooksAsync(HookWait wait, EvalRequest request, CancellationToken ct)
+    private async Task<EvalOutcome?> ResolveHooksAsync(HookWait wait, EvalRequest request, long evalId, CancellationToken ct)
     {
         try
         {
@@ -494,8 +518,18 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
                 var problem = failures[0];
                 var condition = Condition(MigrationCondition.ForHook, request, wait.Stage, wait.Prepared, problem, level);
                 // A handler that answers retry to a hook that keeps failing would loop: after a few rounds only the user (or the default) decides.
-                var choice = await ResolveConditionAsync(request, condition, askHandlers: level <= MaxHandledHookRetries, ct).ConfigureAwait(false);
-                if (choice.Name == MigrationCondition.Abort) return await RevertAsync(wait, request).ConfigureAwait(false);
+                RestartChoice choice;
+                try
+                {
+                    choice = ct.IsCancellationRequested
+                        ? new RestartChoice(condition.DefaultRestart, null) // interrupted (maybe in the hook itself): no one is asked
+                        : await ResolveConditionAsync(request, evalId, condition, askHandlers: level <= MaxHandledHookRetries, ct).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    choice = new RestartChoice(condition.DefaultRestart, null);
+                }
+                if (choice.Name == MigrationCondition.Abort) return await RevertAsync(wait, request, evalId).ConfigureAwait(false);
                 var retry = choice.Name == MigrationCondition.Retry;
                 failures = (await _target.ResolveHooksAsync(retry ? HookAction.Retry : HookAction.Skip, CancellationToken.None).ConfigureAwait(false)).HookFailures ?? [];
                 if (!retry)
@@ -522,14 +556,14 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
     /// write back the values every migrated instance had before. If that cannot be done the redefinition
     /// stays applied and the failing instances keep the implicit values; the eval says so.
     /// </summary>
-    private async Task<EvalOutcome> RevertAsync(HookWait wait, EvalRequest request)
+    private async Task<EvalOutcome> RevertAsync(HookWait wait, EvalRequest request, long evalId)
     {
         var types = string.Join(", ", wait.Stage.Plans.Select(p => p.DisplayName));
         await _target.ResolveHooksAsync(HookAction.Revert, CancellationToken.None).ConfigureAwait(false);
         await _worldLock.WaitAsync().ConfigureAwait(false);
         try
         {
-            var failure = await ApplyRevertAsync(wait, request).ConfigureAwait(false);
+            var failure = await ApplyRevertAsync(wait, request, evalId).ConfigureAwait(false);
             if (failure is null)
             {
                 return Refused($"The redefinition of {types} was aborted: the previous definitions are applied again and every migrated instance has the values it had before. (Definitions the redefinition added stay; changes a hook made to other objects stay.)");
@@ -544,7 +578,7 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
     }
 
     /// <summary>Compiles and applies the previous definitions with the instances' old values put back; returns why it could not, or null. Caller holds the world lock.</summary>
-    private async Task<string?> ApplyRevertAsync(HookWait wait, EvalRequest request)
+    private async Task<string?> ApplyRevertAsync(HookWait wait, EvalRequest request, long evalId)
     {
         var compiled = _compiler.CompileRevert(wait.Stage.Snapshot, request.SessionId);
         if (compiled is CompileResult.Failed failed) return failed.ErrorText;
@@ -563,7 +597,7 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
             // Every value is overwritten by the saved ones: nothing computed here needs a decision.
             migrations = WithDefaults(stage.Migrations, stage.Migrations.SelectMany(m => m.Steps.Select(s => (m.TypeName, s.NewField.Name))).ToHashSet());
         }
-        var prepared = await _target.PrepareMigrationAsync(migrations, CancellationToken.None).ConfigureAwait(false);
+        var prepared = await _target.PrepareMigrationAsync(migrations, evalId, request.SessionId, CancellationToken.None).ConfigureAwait(false);
         if (prepared.Error is not null || prepared.Problems.Length > 0)
         {
             if (delta?.Migration is { } aborted) _compiler.CommitAborted(aborted);

@@ -144,17 +144,20 @@ public sealed record TypeMigration(string TypeName, int FromVersion, int ToVersi
 /// Pause at boundaries (new evals, Live.Every iterations), then compute and check every new value of
 /// every live instance of the given types. Nothing is written. Answered by <see cref="MigrationPrepared"/>;
 /// the target stays paused until <see cref="CommitMigration"/> or <see cref="AbortMigration"/>.
+/// <see cref="EvalId"/>/<see cref="SessionId"/>: the eval whose redefinition this is (0 and "" for none). User code
+/// the migration runs (initializers, restart values, hooks) writes its output to that eval and stops
+/// at its next loop check when that eval is interrupted, until the migration is committed or aborted.
 /// </summary>
-public sealed record PrepareMigration(long RequestId, TypeMigration[] Types) : TargetMessage
+public sealed record PrepareMigration(long RequestId, TypeMigration[] Types, long EvalId = 0, string SessionId = "") : TargetMessage
 {
     public override MessageKind Kind => MessageKind.PrepareMigration;
-    internal override void WritePayload(BinaryWriter w) { w.Write(RequestId); w.Write(Types.Length); foreach (var t in Types) t.Write(w); }
+    internal override void WritePayload(BinaryWriter w) { w.Write(RequestId); w.Write(Types.Length); foreach (var t in Types) t.Write(w); w.Write(EvalId); w.Write(SessionId); }
     internal static PrepareMigration Read(BinaryReader r)
     {
         var id = r.ReadInt64();
         var types = new TypeMigration[r.ReadInt32()];
         for (var i = 0; i < types.Length; i++) types[i] = TypeMigration.Read(r);
-        return new PrepareMigration(id, types);
+        return new PrepareMigration(id, types, r.ReadInt64(), r.ReadString());
     }
 }
 
@@ -250,19 +253,20 @@ public sealed record AbortMigration(long RequestId) : TargetMessage
 /// <summary>
 /// Before asking the user (or applying a condition's default), the server asks the target whether a
 /// condition handler registered by world code (<c>Live.HandleConditions</c>) picks a restart.
-/// Answered by <see cref="RestartChosen"/>.
+/// Answered by <see cref="RestartChosen"/>. The handlers run like the migration's user code, for the eval
+/// <see cref="EvalId"/> (output, interrupt).
 /// </summary>
 public sealed record ChooseRestart(long RequestId, string ConditionType, string TypeName, string FieldName, int FailingInstances, int Instances,
-    string[] Samples, string[] Restarts) : TargetMessage
+    string[] Samples, string[] Restarts, long EvalId = 0, string SessionId = "") : TargetMessage
 {
     public override MessageKind Kind => MessageKind.ChooseRestart;
     internal override void WritePayload(BinaryWriter w)
     {
         w.Write(RequestId); w.Write(ConditionType); w.Write(TypeName); w.Write(FieldName); w.Write(FailingInstances); w.Write(Instances);
-        w.WriteStrings(Samples); w.WriteStrings(Restarts);
+        w.WriteStrings(Samples); w.WriteStrings(Restarts); w.Write(EvalId); w.Write(SessionId);
     }
     internal static ChooseRestart Read(BinaryReader r) => new(r.ReadInt64(), r.ReadString(), r.ReadString(), r.ReadString(), r.ReadInt32(), r.ReadInt32(),
-        r.ReadStrings(), r.ReadStrings());
+        r.ReadStrings(), r.ReadStrings(), r.ReadInt64(), r.ReadString());
 }
 
 /// <summary>A handler's answer, written as on stdin (<c>use-default</c>, <c>use-value-for-all 0</c>), or null when none handled it.</summary>

@@ -67,6 +67,17 @@ internal sealed class EvalContext
     }
 
     /// <summary>
+    /// Makes this the context of the calling thread for output and for the loop checks, without letting
+    /// an interrupt break the thread's waits: for runtime threads that run user code in the middle of
+    /// their own work (a migration), where a ThreadInterruptedException could land in the runtime's locks.
+    /// </summary>
+    public void AttachCooperatively()
+    {
+        s_current.Value = this;
+        t_runningOnThisThread = this;
+    }
+
+    /// <summary>
     /// Requests an interrupt: sets the flag the loop checks read, raises
     /// <see cref="CompilerHooks.InterruptPending"/> and breaks a sleep or wait the eval thread is in.
     /// Returns false when the eval is already finishing or was already interrupted.

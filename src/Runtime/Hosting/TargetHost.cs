@@ -55,6 +55,10 @@ internal sealed class TargetHost
     private readonly EvalRunner _evals;
     private readonly ConsoleRouter _console;
     private readonly MigrationExecutor _migrations;
+    private readonly MigrationWorker _migrationWorker;
+
+    // The eval whose redefinition the current migration is: its later steps run as that eval too.
+    private (long EvalId, string SessionId) _migrationOwner = (0, "");
 
     public TargetHost(Stream connection, TargetHostOptions options)
     {
@@ -62,7 +66,8 @@ internal sealed class TargetHost
         _writer = new FrameWriter(connection, "target writer");
         _evals = new EvalRunner(_world, Post, options.InterruptGrace);
         _console = new ConsoleRouter(Post);
-        _migrations = new MigrationExecutor(_world, Post, _console.FlushAmbient);
+        _migrations = new MigrationExecutor(_world, Post, FlushMigrationOutput);
+        _migrationWorker = new MigrationWorker(Post);
     }
 
     /// <summary>Runs until Shutdown or the server closes the connection. Returns the process exit code.</summary>
@@ -125,6 +130,13 @@ internal sealed class TargetHost
 
     private void Post(TargetMessage message) => _writer.Post(message);
 
+    /// <summary>Before a migration step replies: what its user code printed (for the eval it runs as, or ambient) goes first.</summary>
+    private void FlushMigrationOutput()
+    {
+        EvalContext.Current?.FlushOutput();
+        _console.FlushAmbient();
+    }
+
     private void Dispatch(TargetMessage message)
     {
         switch (message)
@@ -142,7 +154,8 @@ internal sealed class TargetHost
                 _evals.Start(start);
                 break;
             case Interrupt interrupt:
-                _evals.Interrupt(interrupt.EvalId);
+                // A redefining eval is interrupted while its migration runs user code.
+                if (!_migrationWorker.Interrupt(interrupt.EvalId)) _evals.Interrupt(interrupt.EvalId);
                 break;
             case Stdin stdin:
                 SessionStore.Get(stdin.SessionId).Input.Add(stdin.Text, stdin.Eof);
@@ -150,22 +163,28 @@ internal sealed class TargetHost
             case ForgetSession forget:
                 SessionStore.Forget(forget.SessionId);
                 break;
-            // Migrations run here, on the message loop: messages are handled in order, so a commit can
-            // never overtake its prepare. Evals keep arriving and park at the migration gate meanwhile.
+            // Migration steps run on their own thread, in arrival order, so a commit can never overtake its
+            // prepare; the loop goes on meanwhile (evals arrive and park at the migration gate, interrupts get through).
             case PrepareMigration prepare:
-                _migrations.Prepare(prepare);
+                _migrationOwner = (prepare.EvalId, prepare.SessionId);
+                _migrationWorker.Post(prepare.EvalId, prepare.SessionId, () => _migrations.Prepare(prepare));
                 break;
             case CommitMigration commit:
-                _migrations.Commit(commit);
+                _migrationWorker.Post(_migrationOwner.EvalId, _migrationOwner.SessionId, () => _migrations.Commit(commit));
                 break;
             case AbortMigration abort:
-                _migrations.Abort(abort);
+                _migrationWorker.Post(_migrationOwner.EvalId, _migrationOwner.SessionId, () => _migrations.Abort(abort));
                 break;
             case ResolveHooks hooks:
-                _migrations.ResolveHooks(hooks);
+                _migrationWorker.Post(_migrationOwner.EvalId, _migrationOwner.SessionId, () => _migrations.ResolveHooks(hooks));
                 break;
             case ChooseRestart choose:
-                Post(ConditionHandlers.Choose(choose));
+                _migrationWorker.Post(choose.EvalId, choose.SessionId, () =>
+                {
+                    var chosen = ConditionHandlers.Choose(choose);
+                    FlushMigrationOutput();
+                    Post(chosen);
+                });
                 break;
             default:
                 Post(new Log(LogSeverity.Error, $"Unexpected message {message.Kind} from the server; ignored."));

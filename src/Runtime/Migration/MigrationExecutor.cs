@@ -16,7 +16,7 @@ namespace NRepl.Runtime.Migration;
 /// <see cref="ResolveHooks"/> retried them successfully or skipped them.</item>
 /// <item>Abort: drop the values, reopen the gate.</item>
 /// </list>
-/// Called only from the target's message loop, one message at a time, so it keeps no lock.
+/// Called only from the <see cref="MigrationWorker"/>, one step at a time, so it keeps no lock.
 /// </summary>
 internal sealed class MigrationExecutor
 {
@@ -36,7 +36,7 @@ internal sealed class MigrationExecutor
 
     /// <param name="world">The world whose types migrate; its apply path also applies the commit's delta.</param>
     /// <param name="post">Sends replies and logs to the server.</param>
-    /// <param name="flushAmbientOutput">Sends console text written outside evals (initializers may print) before a reply.</param>
+    /// <param name="flushAmbientOutput">Sends what user code printed (initializers, hooks) before a reply.</param>
     public MigrationExecutor(WorldHost world, Action<TargetMessage> post, Action flushAmbientOutput)
     {
         _world = world;

@@ -60,7 +60,7 @@ internal sealed class TargetHarness : IAsyncDisposable
     public async Task<MigrationPrepared> PrepareAsync(params TypeMigration[] types)
     {
         using var timeout = new CancellationTokenSource(Deadline);
-        return await Supervisor.PrepareMigrationAsync(types, timeout.Token);
+        return await Supervisor.PrepareMigrationAsync(types, 0, "", timeout.Token);
     }
 
     /// <summary>Commits the prepared migration with <paramref name="delta"/> (null: no method changes).</summary>

@@ -162,6 +162,42 @@ public sealed class MigrationHookTests : LiveWorldFixture
     }
 
     [Test]
+    public async Task HookThatNeverEnds_InterruptStopsItAndTheRedefinitionIsAborted()
+    {
+        await Value("class Sage { public int Wisdom = 3; }");
+        await Value("var sages = new List<Sage> { new Sage(), new Sage { Wisdom = 8 } };");
+
+        var request = Request("class Sage { public int Wisdom = 3; public int Age = 1; void OnRedefined(MigrationContext ctx) { Console.WriteLine(\"pondering \" + Wisdom); while (true) { Age++; } } }", session: "hook-loop");
+        var redefining = World.EvaluateAsync(request, Deadline());
+        await Output.WaitForOutputAsync(request.EvalId, "pondering 3", Deadline()); // the hook's output reaches the eval while it runs
+        World.Interrupt("hook-loop", request.EvalId);
+        var outcome = await redefining;
+
+        Assert.That(outcome, Is.TypeOf<EvalOutcome.Failed>(), outcome.ToString());
+        Assert.That(((EvalOutcome.Failed)outcome).ErrorText, Does.Contain("was aborted"));
+        Assert.That(await Value("string.Join(\",\", sages.Select(s => s.Wisdom))"), Is.EqualTo("\"3,8\""));
+        Assert.That(await Value("1 + 1", session: "hook-loop"), Is.EqualTo("2"), "the target is not wedged");
+    }
+
+    [Test]
+    public async Task InitializerThatNeverEnds_InterruptAbortsTheRedefinitionBeforeAnythingChanges()
+    {
+        await Value("class Hermit { public int Days = 2; }");
+        await Value("var hermit = new Hermit();");
+        await Value("static int Forever() { Console.WriteLine(\"counting\"); var n = 0; while (true) { n++; } }");
+
+        var request = Request("class Hermit { public int Days = 2; public int Count = Forever(); }", session: "init-loop");
+        var redefining = World.EvaluateAsync(request, Deadline());
+        await Output.WaitForOutputAsync(request.EvalId, "counting", Deadline());
+        World.Interrupt("init-loop", request.EvalId);
+        var outcome = await redefining;
+
+        Assert.That(outcome, Is.TypeOf<EvalOutcome.Interrupted>(), outcome.ToString());
+        Assert.That(await Value("hermit.Days"), Is.EqualTo("2"));
+        Assert.That(await Value("typeof(Hermit).GetField(\"Count\") is null"), Is.EqualTo("true"), "the redefinition was not applied");
+    }
+
+    [Test]
     public async Task HookWithTheWrongShape_RefusedNamingTheExpectedSignature()
     {
         await Value("class Bard { public int Hp; }");
