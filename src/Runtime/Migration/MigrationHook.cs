@@ -1,4 +1,5 @@
 using System.Collections.ObjectModel;
+using System.Linq.Expressions;
 using System.Reflection;
 using NRepl.Runtime.Contract;
 
@@ -21,9 +22,11 @@ internal sealed class MigrationHook
     private MethodInfo? _method;
     private List<object> _failing = [];
 
-    // Every instance field of a runtime type and its bases, for the per-instance copy and restore; found
-    // again at each bind, since a delta may have added fields.
-    private Dictionary<Type, FieldInfo[]> _fieldsByType = [];
+    // Per runtime type: its fields, their compiled reader, and where the previous version's fields are
+    // among them; found again at each bind, since a delta may have added fields.
+    private Dictionary<Type, Layout> _layouts = [];
+    private Action<object, MigrationContext>? _instanceHook;
+    private Func<object, MigrationContext, object?>? _staticHook;
 
     private MigrationHook(TypeMigration migration, Type type, (string, FieldInfo)[] oldFields)
     {
@@ -71,7 +74,19 @@ internal sealed class MigrationHook
                 .Where(m => m.Name == "OnRedefined" && m.ReturnType == typeof(void) && Parameters(m) is [var ctx] && ctx == typeof(MigrationContext))
                 .MaxBy(m => m.MetadataToken);
         if (_method is null) throw new MigrationPlanException($"the hook {Name} of {_type} is not in the applied world");
-        _fieldsByType = [];
+        _layouts = [];
+        // A compiled call: MethodInfo.Invoke allocates and wraps exceptions on every one of possibly a million calls.
+        var self = Expression.Parameter(typeof(object), "self");
+        var context = Expression.Parameter(typeof(MigrationContext), "ctx");
+        if (_migration.Hook == HookKind.Static)
+        {
+            var call = Expression.Call(_method, Expression.Convert(self, _type), context);
+            _staticHook = Expression.Lambda<Func<object, MigrationContext, object?>>(Expression.Convert(call, typeof(object)), self, context).Compile();
+        }
+        else
+        {
+            _instanceHook = Expression.Lambda<Action<object, MigrationContext>>(Expression.Call(Expression.Convert(self, _method.DeclaringType!), _method, context), self, context).Compile();
+        }
     }
 
     /// <summary>Runs the hook on every instance; returns the failures, or null when it succeeded for all.</summary>
@@ -90,38 +105,38 @@ internal sealed class MigrationHook
 
     private MigrationProblem? RunOn(IReadOnlyList<object> instances)
     {
-        var method = _method ?? throw new InvalidOperationException("Bind the hook before running it.");
+        if (_method is null) throw new InvalidOperationException("Bind the hook before running it.");
         var problems = new ProblemCollector(_migration.TypeName, Name, "MigrationHookFailed");
         var failing = new List<object>();
         for (var i = 0; i < instances.Count; i++)
         {
             var instance = instances[i];
-            if (!_fieldsByType.TryGetValue(instance.GetType(), out var fields)) _fieldsByType[instance.GetType()] = fields = InstanceFields.All(instance.GetType());
-            var saved = new object?[fields.Length];
-            for (var f = 0; f < fields.Length; f++) saved[f] = fields[f].GetValue(instance);
+            var layout = LayoutOf(instance.GetType());
+            var saved = layout.Read(instance);
             try
             {
-                Invoke(method, instance, Context(instance), fields);
+                Invoke(instance, new MigrationContext(_type, _migration.FromVersion, _migration.ToVersion, _added,
+                    new OldFields(layout, saved), DiscardedValues.Of(instance)), layout);
             }
             catch (Exception e)
             {
-                for (var f = 0; f < fields.Length; f++) fields[f].SetValue(instance, saved[f]);
+                for (var f = 0; f < layout.Fields.Length; f++) layout.Fields[f].SetValue(instance, saved[f]);
                 failing.Add(instance);
-                problems.Fail(i, instance, e is TargetInvocationException { InnerException: { } inner } ? inner : e, null);
+                problems.Fail(i, instance, e, null);
             }
         }
         _failing = failing;
         return problems.Count == 0 ? null : problems.ToProblem();
     }
 
-    private void Invoke(MethodInfo method, object instance, MigrationContext context, FieldInfo[] fields)
+    private void Invoke(object instance, MigrationContext context, Layout layout)
     {
-        if (_migration.Hook == HookKind.Instance)
+        if (_instanceHook is { } hook)
         {
-            method.Invoke(instance, BindingFlags.DoNotWrapExceptions, null, [context], null);
+            hook(instance, context);
             return;
         }
-        var result = method.Invoke(null, BindingFlags.DoNotWrapExceptions, null, [instance, context], null)
+        var result = _staticHook!(instance, context)
             ?? throw new InvalidOperationException($"{_type.Name}.Migrate returned null; return the instance, or a copy (e.g. with `with`) holding its new values.");
         if (ReferenceEquals(result, instance)) return;
         if (result.GetType() != instance.GetType())
@@ -129,14 +144,54 @@ internal sealed class MigrationHook
             throw new InvalidOperationException($"{_type.Name}.Migrate returned a {result.GetType().Name} for a {instance.GetType().Name}; the live instance can only take the fields of an object of its own type.");
         }
         // The live instance keeps its identity (every reference to it stays valid) and takes the copy's values.
-        foreach (var field in fields) field.SetValue(instance, field.GetValue(result));
+        var values = layout.Read(result);
+        for (var f = 0; f < layout.Fields.Length; f++) layout.Fields[f].SetValue(instance, values[f]);
     }
 
-    private MigrationContext Context(object instance)
+    private Layout LayoutOf(Type type)
     {
-        var old = new Dictionary<string, object?>(_oldFields.Length, StringComparer.Ordinal);
-        foreach (var (name, field) in _oldFields) old[name] = field.GetValue(instance);
-        return new MigrationContext(_type, _migration.FromVersion, _migration.ToVersion, _added, old.AsReadOnly(), DiscardedValues.Of(instance));
+        if (_layouts.TryGetValue(type, out var layout)) return layout;
+        var fields = InstanceFields.All(type);
+        // The previous version's fields among them (FieldInfo objects differ once the reflection cache was cleared).
+        var names = new List<string>();
+        var indexes = new List<int>();
+        foreach (var (name, old) in _oldFields)
+        {
+            var index = Array.FindIndex(fields, f => f.MetadataToken == old.MetadataToken && f.DeclaringType == old.DeclaringType);
+            if (index < 0) continue;
+            names.Add(name);
+            indexes.Add(index);
+        }
+        return _layouts[type] = new Layout(fields, InstanceFields.Reader(type, fields), [.. names], [.. indexes]);
+    }
+
+    /// <summary>A runtime type's fields, their reader, and the previous version's fields (by name) among them.</summary>
+    private sealed record Layout(FieldInfo[] Fields, Func<object, object?[]> Read, string[] OldNames, int[] OldIndexes);
+
+    /// <summary><see cref="MigrationContext.Old"/>: the previous version's fields, read from the copy taken before the hook ran.</summary>
+    private sealed class OldFields(Layout layout, object?[] values) : IReadOnlyDictionary<string, object?>
+    {
+        public object? this[string key] => TryGetValue(key, out var value) ? value : throw new KeyNotFoundException($"The previous version has no field {key}.");
+
+        public IEnumerable<string> Keys => layout.OldNames;
+
+        public IEnumerable<object?> Values => layout.OldIndexes.Select(i => values[i]);
+
+        public int Count => layout.OldNames.Length;
+
+        public bool ContainsKey(string key) => Array.IndexOf(layout.OldNames, key) >= 0;
+
+        public bool TryGetValue(string key, out object? value)
+        {
+            var at = Array.IndexOf(layout.OldNames, key);
+            value = at >= 0 ? values[layout.OldIndexes[at]] : null;
+            return at >= 0;
+        }
+
+        public IEnumerator<KeyValuePair<string, object?>> GetEnumerator() =>
+            layout.OldNames.Select((name, i) => new KeyValuePair<string, object?>(name, values[layout.OldIndexes[i]])).GetEnumerator();
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 
     private static Type[] Parameters(MethodInfo method) => [.. method.GetParameters().Select(p => p.ParameterType)];

@@ -10,19 +10,19 @@ namespace NRepl.Runtime.Migration;
 /// </summary>
 internal sealed class RevertSnapshot
 {
-    private readonly Dictionary<Type, FieldInfo[]> _layouts;
+    private readonly Dictionary<Type, (FieldInfo[] Fields, Func<object, object?[]>? Read)> _layouts;
     private readonly List<(object Instance, object?[] Values, IReadOnlyDictionary<string, object?> Bag)> _entries = [];
 
-    private RevertSnapshot(Dictionary<Type, FieldInfo[]> layouts) => _layouts = layouts;
+    private RevertSnapshot(Dictionary<Type, (FieldInfo[], Func<object, object?[]>?)> layouts) => _layouts = layouts;
 
     /// <summary>Before the commit's delta: the fields each runtime type has now (the values live in them until the hooks run).</summary>
     public static RevertSnapshot Prepare(IEnumerable<object> instances)
     {
-        var layouts = new Dictionary<Type, FieldInfo[]>();
+        var layouts = new Dictionary<Type, (FieldInfo[], Func<object, object?[]>?)>();
         foreach (var instance in instances)
         {
             var type = instance.GetType();
-            if (!layouts.ContainsKey(type)) layouts[type] = InstanceFields.All(type);
+            if (!layouts.ContainsKey(type)) layouts[type] = (InstanceFields.All(type), null);
         }
         return new RevertSnapshot(layouts);
     }
@@ -36,10 +36,9 @@ internal sealed class RevertSnapshot
             if (!seen.Add(instance)) continue;
             var type = instance.GetType();
             // An instance of a subtype first seen among those made during the commit: its fields now.
-            if (!_layouts.TryGetValue(type, out var fields)) _layouts[type] = fields = InstanceFields.All(type);
-            var values = new object?[fields.Length];
-            for (var i = 0; i < fields.Length; i++) values[i] = fields[i].GetValue(instance);
-            _entries.Add((instance, values, DiscardedValues.Of(instance)));
+            if (!_layouts.TryGetValue(type, out var layout)) layout = (InstanceFields.All(type), null);
+            if (layout.Read is null) _layouts[type] = layout = (layout.Fields, InstanceFields.Reader(type, layout.Fields));
+            _entries.Add((instance, layout.Read!(instance), DiscardedValues.Of(instance)));
         }
     }
 
@@ -54,7 +53,7 @@ internal sealed class RevertSnapshot
         foreach (var (instance, values, bag) in _entries)
         {
             var type = instance.GetType();
-            if (!targets.TryGetValue(type, out var fields)) targets[type] = fields = [.. _layouts[type].Select(Current)];
+            if (!targets.TryGetValue(type, out var fields)) targets[type] = fields = [.. _layouts[type].Fields.Select(Current)];
             for (var i = 0; i < fields.Length; i++) fields[i]?.SetValue(instance, values[i]);
             DiscardedValues.Replace(instance, bag.Count == 0 ? null : bag);
         }
