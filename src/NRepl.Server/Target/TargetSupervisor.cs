@@ -111,10 +111,11 @@ public sealed class TargetSupervisor : IAsyncDisposable
     /// <see cref="AbortMigrationAsync"/>. Throws <see cref="TargetDiedException"/> if the target dies first.
     /// Canceling <paramref name="ct"/> stops waiting only: the target may still prepare and pause, so abort afterwards.
     /// </summary>
-    public async Task<MigrationPrepared> PrepareMigrationAsync(TypeMigration[] types, long evalId, string sessionId, CancellationToken ct)
+    public async Task<MigrationPrepared> PrepareMigrationAsync(TypeMigration[] types, long evalId, string sessionId, CancellationToken ct, TypeReplacement[]? replacements = null)
     {
         var id = Interlocked.Increment(ref _nextRequestId);
-        return (MigrationPrepared)await Current().RequestAsync(id, new PrepareMigration(id, types, evalId, sessionId), ct).ConfigureAwait(false);
+        return (MigrationPrepared)await Current().RequestAsync(id,
+            new PrepareMigration(id, types, evalId, sessionId, replacements is { Length: > 0 } ? replacements : null), ct).ConfigureAwait(false);
     }
 
     /// <summary>

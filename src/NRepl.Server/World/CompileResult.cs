@@ -30,7 +30,17 @@ internal abstract record CompileResult
 
         /// <summary>The types whose inferred rename was refused for this compile (kept when it is compiled again).</summary>
         public IReadOnlySet<string>? NoRenameInference { get; init; }
+
+        /// <summary>The type definitions (by key) the user chose to replace (kept when it is compiled again).</summary>
+        public IReadOnlySet<string>? ReplaceTypes { get; init; }
     }
+
+    /// <summary>
+    /// Nothing reached the target: the change makes types take a shape EnC cannot give a live type (another
+    /// base, other interfaces, class and record, abstract/sealed/static). IncompatibleShapeChange: the user
+    /// may replace the types (compile again with them in <c>replaceTypes</c>) or abort.
+    /// </summary>
+    public sealed record IncompatibleShape(IReadOnlyList<Edits.ShapeChange> Changes) : CompileResult;
 
     /// <summary>
     /// Nothing reached the target: compile errors, or a change that cannot be applied live.
@@ -50,7 +60,11 @@ internal sealed record MigrationStage(
     byte[] Pdb,
     IReadOnlyList<TypeMigrationPlan> Plans,
     NRepl.Runtime.Contract.TypeMigration[] Migrations,
-    WorldSnapshot Snapshot);
+    WorldSnapshot Snapshot)
+{
+    /// <summary>Types replaced by new ones (replace-type); the new types are already in this generation.</summary>
+    public NRepl.Runtime.Contract.TypeReplacement[] Replacements { get; init; } = [];
+}
 
 /// <summary>A value the user gave a migration restart: a C# expression, or the new field's own initializer.</summary>
 internal sealed record RestartValue(string Expression, bool UseInitializer);

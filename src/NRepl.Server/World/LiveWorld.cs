@@ -23,6 +23,7 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
     private const int MaxRememberedEvals = 10_000;
     private const int WarmUpRounds = 60;
     private const int MaxHandledHookRetries = 3;
+    private const int MaxReplacementRounds = 8;
 
     private readonly ISessionOutput _output;
     private readonly ILogger<LiveWorld> _logger;
@@ -264,6 +265,12 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
                 ServerLog.CompilerFailed(_logger, e);
                 return new Applied(new EvalOutcome.Failed("Internal error in the world compiler (the world is unchanged): " + e.Message, e.GetType().FullName!, e.GetType().FullName!), null, null);
             }
+            if (result is CompileResult.IncompatibleShape shape)
+            {
+                var (replaced, refusal) = await ResolveShapeAsync(shape, parsed, request, evalId, ct).ConfigureAwait(false);
+                if (refusal is not null) return new Applied(refusal, null, null);
+                result = replaced!;
+            }
             if (result is CompileResult.Delta { Warnings.Count: > 0 } warned)
             {
                 var (handled, refusal) = await HandleWarningsAsync(warned, parsed, request, evalId, ct).ConfigureAwait(false);
@@ -274,6 +281,8 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
             {
                 case CompileResult.Failed failed:
                     return new Applied(new EvalOutcome.Failed(failed.ErrorText, failed.Kind, failed.Kind), null, null);
+                case CompileResult.IncompatibleShape again:
+                    return new Applied(Refused("The replaced types still cannot take their new shape: " + string.Join("; ", again.Changes.Select(c => $"{c.TypeName}: {c.Reason}"))), null, null);
                 case CompileResult.Delta { Migration: { } } when _hooksWaiting is { } waiting:
                     return new Applied(Refused($"A migration of {string.Join(", ", waiting.Stage.Plans.Select(p => p.DisplayName))} is waiting for its failed hooks (session {waiting.SessionId}): answer that condition first (retry or skip-instance). This redefinition changes fields, so it cannot be applied meanwhile; redefinitions that change no field can."), null, null);
                 case CompileResult.Delta { Migration: { } stage } migrating:
@@ -325,7 +334,7 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
         MigrationPrepared prepared;
         while (true)
         {
-            prepared = await _target.PrepareMigrationAsync(WithDefaults(stage.Migrations, defaults), evalId, request.SessionId, CancellationToken.None).ConfigureAwait(false);
+            prepared = await _target.PrepareMigrationAsync(WithDefaults(stage.Migrations, defaults), evalId, request.SessionId, CancellationToken.None, stage.Replacements).ConfigureAwait(false);
             if (ct.IsCancellationRequested)
             {
                 // Interrupted while the values were computed (an initializer may never have ended): nothing was written.
@@ -369,12 +378,12 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
                     // The value is code: a new helpers generation carries it, and the main delta is planned again on top.
                     await _target.AbortMigrationAsync(CancellationToken.None).ConfigureAwait(false);
                     _compiler.CommitAborted(stage);
-                    var recompiled = _compiler.Compile(parsed, request.IsLoadFile ? request.FilePath ?? "(load-file)" : null, request.SessionId, values, delta.NoRenameInference);
+                    var recompiled = _compiler.Compile(parsed, request.IsLoadFile ? request.FilePath ?? "(load-file)" : null, request.SessionId, values, delta.NoRenameInference, delta.ReplaceTypes);
                     if (recompiled is CompileResult.Failed failed)
                     {
                         _output.Write(request.SessionId, request.EvalId, true, failed.ErrorText + "\n");
                         values.Remove(given);
-                        recompiled = _compiler.Compile(parsed, request.IsLoadFile ? request.FilePath ?? "(load-file)" : null, request.SessionId, values, delta.NoRenameInference);
+                        recompiled = _compiler.Compile(parsed, request.IsLoadFile ? request.FilePath ?? "(load-file)" : null, request.SessionId, values, delta.NoRenameInference, delta.ReplaceTypes);
                     }
                     if (recompiled is not CompileResult.Delta { Migration: { } nextStage } next)
                     {
@@ -418,6 +427,41 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
     private static EvalOutcome.Failed Refused(string text) => new(text, "LiveUpdateRefusedException", "LiveUpdateRefusedException");
 
     /// <summary>
+    /// IncompatibleShapeChange: asks (a handler, the user, or the default abort) whether to replace the types;
+    /// returns the compile with them replaced, or the refusal. Nothing has been applied yet.
+    /// </summary>
+    private async Task<(CompileResult? Result, EvalOutcome? Refusal)> ResolveShapeAsync(CompileResult.IncompatibleShape shape, ParsedSubmission parsed, EvalRequest request, long evalId, CancellationToken ct)
+    {
+        var condition = MigrationCondition.ForShape(request.SessionId, request.EvalId, shape.Changes);
+        RestartChoice choice;
+        try
+        {
+            choice = await ResolveConditionAsync(request, evalId, condition, askHandlers: true, ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            choice = new RestartChoice(MigrationCondition.Abort, null);
+        }
+        if (choice.Name != MigrationCondition.ReplaceType)
+        {
+            return (null, Refused(string.Join("\n", shape.Changes.Select(c => $"Cannot apply live: {c.TypeName}: {c.Reason}"))
+                + "\nIncompatibleShapeChange: the redefinition was aborted; every instance and method is unchanged."));
+        }
+        var keys = shape.Changes.Select(c => c.Key).ToHashSet(StringComparer.Ordinal);
+        var loadedFrom = request.IsLoadFile ? request.FilePath ?? "(load-file)" : null;
+        var result = _compiler.Compile(parsed, loadedFrom, request.SessionId, replaceTypes: keys);
+        // Types deriving from a replaced type now have another base too: they are replaced with it.
+        for (var round = 0; round < MaxReplacementRounds && result is CompileResult.IncompatibleShape more && more.Changes.All(c => !keys.Contains(c.Key)); round++)
+        {
+            _output.Write(request.SessionId, request.EvalId, true,
+                $"Replaced as well, since their base type is replaced: {string.Join(", ", more.Changes.Select(c => c.TypeName).Distinct())}\n");
+            keys.UnionWith(more.Changes.Select(c => c.Key));
+            result = _compiler.Compile(parsed, loadedFrom, request.SessionId, replaceTypes: keys);
+        }
+        return (result, null);
+    }
+
+    /// <summary>
     /// Warnings do not stop a redefinition, but handlers registered by world code see each one first
     /// (as Lisp's handler-bind sees a warning): muffle-warning drops it, not-a-rename compiles the
     /// redefinition again with the inferred rename undone, abort-redefinition refuses the whole change.
@@ -451,7 +495,7 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
                 }
             }
             if (!recompile) return (current with { Warnings = kept }, null);
-            result = _compiler.Compile(parsed, request.IsLoadFile ? request.FilePath ?? "(load-file)" : null, request.SessionId, noRenameInference: notRenames);
+            result = _compiler.Compile(parsed, request.IsLoadFile ? request.FilePath ?? "(load-file)" : null, request.SessionId, noRenameInference: notRenames, replaceTypes: current.ReplaceTypes);
         }
         return (result, null);
     }

@@ -102,11 +102,13 @@ internal sealed class WorldCompiler
     /// <param name="restartValues">Values the user gave migration restarts (use-value, use-value-for-all, use-initializer),
     /// by type, field and instance: compiled into the helpers generation and applied to the instances whose value failed.</param>
     /// <param name="noRenameInference">Types for which the user refused an inferred rename (not-a-rename).</param>
+    /// <param name="replaceTypes">Type definitions (by key) the user chose to replace by new types (replace-type, after IncompatibleShapeChange).</param>
     public CompileResult Compile(ParsedSubmission submission, string? loadedFrom, string sessionId,
-        IReadOnlyDictionary<RestartKey, RestartValue>? restartValues = null, IReadOnlySet<string>? noRenameInference = null)
+        IReadOnlyDictionary<RestartKey, RestartValue>? restartValues = null, IReadOnlySet<string>? noRenameInference = null,
+        IReadOnlySet<string>? replaceTypes = null)
     {
         var world = Current;
-        var session = new SubmissionCompilation(this, world, submission, loadedFrom, sessionId, restartValues, noRenameInference, reverting: false);
+        var session = new SubmissionCompilation(this, world, submission, loadedFrom, sessionId, restartValues, noRenameInference, reverting: false, replaceTypes);
         return session.Run();
     }
 
@@ -170,6 +172,10 @@ internal sealed class WorldCompiler
         private readonly IReadOnlyDictionary<RestartKey, RestartValue> _restartValues;
         private readonly IReadOnlySet<string>? _noRenameInference;
         private readonly bool _reverting;
+        private readonly IReadOnlySet<string> _replaceTypes;
+
+        // Types this compile moves into a namespace of their own: (namespace, type name, namespace it was in, new one).
+        private readonly List<(string Ns, string Name, string From, string To)> _moves = new();
 
         private readonly ImmutableDictionary<string, DefinitionEntry>.Builder _definitions;
         private readonly ImmutableDictionary<string, ImmutableList<UsingDefinition>>.Builder _usings;
@@ -180,11 +186,13 @@ internal sealed class WorldCompiler
         private readonly List<(Definition Definition, VariableDeclaratorSyntax Declarator)> _inferredState = new();
 
         public SubmissionCompilation(WorldCompiler compiler, WorldSnapshot world, ParsedSubmission submission, string? loadedFrom, string sessionId,
-            IReadOnlyDictionary<RestartKey, RestartValue>? restartValues, IReadOnlySet<string>? noRenameInference, bool reverting)
+            IReadOnlyDictionary<RestartKey, RestartValue>? restartValues, IReadOnlySet<string>? noRenameInference, bool reverting,
+            IReadOnlySet<string>? replaceTypes = null)
         {
             _restartValues = restartValues ?? new Dictionary<RestartKey, RestartValue>();
             _noRenameInference = noRenameInference;
             _reverting = reverting;
+            _replaceTypes = replaceTypes ?? new HashSet<string>();
             _compiler = compiler;
             _world = world;
             _submission = submission;
@@ -200,6 +208,7 @@ internal sealed class WorldCompiler
             var changedNamespaces = AddUsings();
             foreach (var declaration in _submission.Declarations) AddDeclaration(declaration);
             RemoveDefinitionsNoLongerInFile();
+            MoveReplacedTypes(changedNamespaces);
             EnsureHolder(_submission.Ns);
             RerenderNamespaces(changedNamespaces);
 
@@ -227,6 +236,7 @@ internal sealed class WorldCompiler
             {
                 return new CompileResult.Failed(string.Join("\n", plan.Refusals.Select(r => "Cannot apply live: " + r)), "LiveUpdateRefusedException");
             }
+            if (plan.ShapeChanges.Count > 0) return new CompileResult.IncompatibleShape(plan.ShapeChanges);
             errors = Errors(candidate, plan.DependentTrees);
             if (errors.Count > 0) return Fail(errors);
 
@@ -238,9 +248,9 @@ internal sealed class WorldCompiler
             var baseline = _world.Baseline;
             var heapBefore = _world.StringHeapSize;
             var generation = _world.Generation + 1;
-            if (plan.Migrations.Count > 0)
+            if (plan.Migrations.Count > 0 || plan.Replacements.Count > 0)
             {
-                var prepared = PrepareMigrationStage(plan.Migrations, generation);
+                var prepared = PrepareMigrationStage(plan.Migrations, generation, plan);
                 if (prepared.Errors is { } stageErrors) return Fail(stageErrors);
                 stage = prepared.Stage!;
                 plan = EditPlanner.Plan(stage.Snapshot, candidate, _changes.Values, _definitions, _newHolders, evalMethod, _noRenameInference, _reverting);
@@ -279,6 +289,7 @@ internal sealed class WorldCompiler
             {
                 Warnings = plan.Migrations.SelectMany(m => m.Warnings).Concat(plan.Warnings).ToList(),
                 NoRenameInference = _noRenameInference,
+                ReplaceTypes = _replaceTypes.Count > 0 ? _replaceTypes : null,
             };
         }
 
@@ -339,7 +350,15 @@ internal sealed class WorldCompiler
                     break;
                 case DefinitionKind.Type:
                     var (typeName, arity) = TypeIdentity(part.Node);
-                    SetDefinition(NewDefinition(part, $"{part.Ns}|T|{typeName}`{arity}", DefinitionKind.Type, typeName, null));
+                    var typeKey = $"{part.Ns}|T|{typeName}`{arity}";
+                    var before = _world.Definitions.GetValueOrDefault(typeKey)?.Definition.ReplacedInto;
+                    var into = before;
+                    if (_replaceTypes.Contains(typeKey))
+                    {
+                        into = $"{part.Ns}.__Live{Interlocked.Increment(ref _compiler._evalSerial)}_{typeName}";
+                        _moves.Add((part.Ns, typeName, before ?? part.Ns, into));
+                    }
+                    SetDefinition(NewDefinition(part, typeKey, DefinitionKind.Type, typeName, null) with { ReplacedInto = into });
                     break;
             }
         }
@@ -378,6 +397,40 @@ internal sealed class WorldCompiler
                 .Select(d => d.Definition.Key)
                 .ToList();
             foreach (var key in stale) RemoveDefinition(key);
+        }
+
+        /// <summary>
+        /// replace-type: each replaced type now lives in a namespace of its own, which its namespace's code
+        /// imports instead of the previous one; variables whose inferred type named the old type name the new one.
+        /// </summary>
+        private void MoveReplacedTypes(HashSet<string> changedNamespaces)
+        {
+            // Types replaced without being declared again here (a subclass of a replaced type) move as they are.
+            foreach (var key in _replaceTypes.Where(k => !_definedKeys.Contains(k)))
+            {
+                if (_definitions.GetValueOrDefault(key)?.Definition is not { Kind: DefinitionKind.Type } existing) continue;
+                var into = $"{existing.Ns}.__Live{Interlocked.Increment(ref _compiler._evalSerial)}_{existing.Name}";
+                _moves.Add((existing.Ns, existing.Name, existing.ReplacedInto ?? existing.Ns, into));
+                SetDefinition(existing with { ReplacedInto = into });
+            }
+            foreach (var (ns, name, from, to) in _moves)
+            {
+                var usings = UsingsOf(ns).Where(u => u.Text != $"using global::{from};").ToImmutableList();
+                _usings[ns] = usings.Add(new UsingDefinition(ns, $"using global::{to};", SourceOrigin.Repl));
+                changedNamespaces.Add(ns);
+                var oldName = new System.Text.RegularExpressions.Regex($@"global::{System.Text.RegularExpressions.Regex.Escape(from)}\.{name}(?![\w])");
+                foreach (var entry in _definitions.Values.ToList())
+                {
+                    if (entry.Definition is not { Kind: DefinitionKind.State, StateTypeOrigin: null, StateType: { } type } state || !oldName.IsMatch(type)) continue;
+                    SetDefinition(state with { StateType = oldName.Replace(type, $"global::{to}.{name}") });
+                }
+            }
+            // Everything of those namespaces, this submission's definitions too, is rendered again with the new usings.
+            var moved = _moves.Select(m => m.Ns).ToHashSet(StringComparer.Ordinal);
+            foreach (var entry in _definitions.Values.ToList())
+            {
+                if (moved.Contains(entry.Definition.Ns)) SetDefinition(entry.Definition);
+            }
         }
 
         private void EnsureHolder(string ns)
@@ -529,7 +582,7 @@ internal sealed class WorldCompiler
         /// initializer, evaluating it in the type's namespace (with the type's statics in scope),
         /// compiled against the world as it is now.
         /// </summary>
-        private (MigrationStage? Stage, List<string>? Errors) PrepareMigrationStage(IReadOnlyList<TypeMigrationPlan> plans, int generation)
+        private (MigrationStage? Stage, List<string>? Errors) PrepareMigrationStage(IReadOnlyList<TypeMigrationPlan> plans, int generation, EditPlan edits)
         {
             var helperNames = new Dictionary<FieldMigrationStep, string>();
             var fallbackNames = new Dictionary<FieldMigrationStep, string>();
@@ -577,16 +630,27 @@ internal sealed class WorldCompiler
             var world = _world;
             var helperTree = CSharpSyntaxTree.ParseText(SourceText.From(text.ToString(), System.Text.Encoding.UTF8), TreeRenderer.ParseOptions, "migration-helpers.cs");
             var compilation = world.EvalTree is null ? world.Compilation.AddSyntaxTrees(helperTree) : world.Compilation.ReplaceSyntaxTree(world.EvalTree, helperTree);
+            // replace-type: the new types exist from this generation on, so the target can make their instances while preparing.
+            compilation = compilation.AddSyntaxTrees(edits.StagedTypeTrees);
             var errors = Errors(compilation, new[] { helperTree });
             if (errors.Count > 0)
             {
                 return (null, errors.Select(e => "A value for the live instances (a new field's initializer, or a restart's value) does not compile: " + e).ToList());
             }
+            var stagedErrors = Errors(compilation, edits.StagedTypeTrees);
+            if (stagedErrors.Count > 0)
+            {
+                return (null, stagedErrors.Select(e => "replace-type makes the new type before the rest of this change, against the world as it is, and it does not compile there (define what it uses in an earlier eval): " + e).ToList());
+            }
 
             var model = compilation.GetSemanticModel(helperTree);
-            var methods = helperTree.GetRoot().DescendantNodes().OfType<MethodDeclarationSyntax>().Select(m => model.GetDeclaredSymbol(m)!).ToList();
-            var added = new HashSet<ISymbol>(methods, SymbolEqualityComparer.Default);
-            var emitted = Emit(compilation, world.Baseline, methods.Select(m => new SemanticEdit(SemanticEditKind.Insert, null, m)), added.Contains);
+            var methods = helperTree.GetRoot().DescendantNodes().OfType<MethodDeclarationSyntax>().Select(m => (ISymbol)model.GetDeclaredSymbol(m)!).ToList();
+            var stagedTypes = edits.StagedTypeTrees
+                .Select(t => t.GetRoot().DescendantNodes().OfType<BaseTypeDeclarationSyntax>().First())
+                .Select(d => (ISymbol)compilation.GetSemanticModel(d.SyntaxTree).GetDeclaredSymbol(d)!)
+                .ToList();
+            var added = new HashSet<ISymbol>(methods.Concat(stagedTypes), SymbolEqualityComparer.Default);
+            var emitted = Emit(compilation, world.Baseline, methods.Concat(stagedTypes).Select(m => new SemanticEdit(SemanticEditKind.Insert, null, m)), added.Contains);
             if (emitted.Errors is { } emitErrors) return (null, emitErrors);
             var metadataBytes = emitted.Metadata;
             var (tokens, heap) = DeltaInspector.FindMethods(metadataBytes, world.StringHeapSize, helperNames.Values.Concat(fallbackNames.Values).Concat(instanceNames.Values).ToList());
@@ -604,14 +668,17 @@ internal sealed class WorldCompiler
                 p.StaticSteps.Select(s => new FieldStep(new FieldRef(s.Field, s.FieldType), FieldSource.OldField, new FieldRef(s.OldField!, s.OldFieldType!), 0, s.Conversion)).ToArray(),
                 p.Hook)).ToArray();
             var snapshot = world with { Compilation = compilation, EvalTree = helperTree, Baseline = emitted.Baseline!, StringHeapSize = heap, Generation = generation };
-            return (new MigrationStage(metadataBytes, emitted.IL, emitted.Pdb, plans, migrations, snapshot), null);
+            return (new MigrationStage(metadataBytes, emitted.IL, emitted.Pdb, plans, migrations, snapshot) { Replacements = [.. edits.Replacements] }, null);
         }
 
         private static string Namespace(string clrTypeName)
         {
             var outer = clrTypeName.Split('+')[0];
             var dot = outer.LastIndexOf('.');
-            return dot < 0 ? DefaultNamespace : outer[..dot];
+            var ns = dot < 0 ? DefaultNamespace : outer[..dot];
+            // A replaced type's own namespace sits inside the user's: its helpers belong to the user's namespace.
+            var hidden = ns.LastIndexOf(".__Live", StringComparison.Ordinal);
+            return hidden >= 0 ? ns[..hidden] : ns;
         }
 
         /// <summary>A node of a rendered world tree, repeated with the user's file and position.</summary>

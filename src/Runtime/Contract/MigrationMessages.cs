@@ -45,6 +45,18 @@ public enum Conversion : byte
     IntegerToEnum = 9,
     /// <summary>Tier 2: enum → another enum type, by member name.</summary>
     EnumByName = 10,
+    /// <summary>
+    /// A type of the value was replaced by a new type (IncompatibleShapeChange, replace-type): instances of
+    /// the old type become instances of the new one, once each, and collections holding them are rebuilt.
+    /// </summary>
+    Replace = 11,
+}
+
+/// <summary>A world type replaced by a new one (both by full name, nested types with '+').</summary>
+public sealed record TypeReplacement(string OldTypeName, string NewTypeName)
+{
+    internal void Write(BinaryWriter w) { w.Write(OldTypeName); w.Write(NewTypeName); }
+    internal static TypeReplacement Read(BinaryReader r) => new(r.ReadString(), r.ReadString());
 }
 
 /// <summary>What happens to an instance whose new value cannot be computed (a tier-2 check fails, the initializer throws).</summary>
@@ -147,17 +159,27 @@ public sealed record TypeMigration(string TypeName, int FromVersion, int ToVersi
 /// <see cref="EvalId"/>/<see cref="SessionId"/>: the eval whose redefinition this is (0 and "" for none). User code
 /// the migration runs (initializers, restart values, hooks) writes its output to that eval and stops
 /// at its next loop check when that eval is interrupted, until the migration is committed or aborted.
+/// <see cref="Replacements"/>: world types replaced by new types (they exist once the helpers generation is
+/// applied); values converted with <see cref="Conversion.Replace"/> map through them.
 /// </summary>
-public sealed record PrepareMigration(long RequestId, TypeMigration[] Types, long EvalId = 0, string SessionId = "") : TargetMessage
+public sealed record PrepareMigration(long RequestId, TypeMigration[] Types, long EvalId = 0, string SessionId = "", TypeReplacement[]? Replacements = null) : TargetMessage
 {
     public override MessageKind Kind => MessageKind.PrepareMigration;
-    internal override void WritePayload(BinaryWriter w) { w.Write(RequestId); w.Write(Types.Length); foreach (var t in Types) t.Write(w); w.Write(EvalId); w.Write(SessionId); }
+    internal override void WritePayload(BinaryWriter w)
+    {
+        w.Write(RequestId); w.Write(Types.Length); foreach (var t in Types) t.Write(w); w.Write(EvalId); w.Write(SessionId);
+        var replacements = Replacements ?? [];
+        w.Write(replacements.Length); foreach (var p in replacements) p.Write(w);
+    }
     internal static PrepareMigration Read(BinaryReader r)
     {
         var id = r.ReadInt64();
         var types = new TypeMigration[r.ReadInt32()];
         for (var i = 0; i < types.Length; i++) types[i] = TypeMigration.Read(r);
-        return new PrepareMigration(id, types, r.ReadInt64(), r.ReadString());
+        var evalId = r.ReadInt64(); var session = r.ReadString();
+        var replacements = new TypeReplacement[r.ReadInt32()];
+        for (var i = 0; i < replacements.Length; i++) replacements[i] = TypeReplacement.Read(r);
+        return new PrepareMigration(id, types, evalId, session, replacements.Length == 0 ? null : replacements);
     }
 }
 

@@ -39,6 +39,7 @@ internal static class Conversions
                 Conversion.ReferenceDowncast => ReferenceDowncast(source, target),
                 Conversion.IntegerToEnum => IntegerToEnum(source, target),
                 Conversion.EnumByName => EnumByName(source, target),
+                Conversion.Replace => Replace(source, target),
                 _ => throw new MigrationPlanException($"unknown conversion {kind}"),
             };
         }
@@ -63,6 +64,18 @@ internal static class Conversions
         };
         if (!fits) throw new MigrationPlanException($"{kind} does not convert {s} to {t}");
         return Expression.Block(Expression.Assign(target, Convert(source, t)), Expression.Constant(true));
+    }
+
+    /// <summary>replace-type: through the <see cref="TypeReplacer"/> of the migration being prepared.</summary>
+    private static Expression Replace(ParameterExpression source, ParameterExpression target)
+    {
+        var converted = Expression.Variable(typeof(object), "converted");
+        var call = Expression.Call(typeof(TypeReplacer).GetMethod(nameof(TypeReplacer.ConvertCurrent))!,
+            Expression.Convert(source, typeof(object)), Expression.Constant(target.Type, typeof(Type)), converted);
+        return Expression.Block(typeof(bool), [converted],
+            Expression.Condition(call,
+                Expression.Block(Expression.Assign(target, Expression.Convert(converted, target.Type)), Expression.Constant(true)),
+                Expression.Constant(false)));
     }
 
     /// <summary>Tier 2 numeric: convert, convert back, and compare (NaN equals NaN).</summary>

@@ -69,6 +69,10 @@ internal sealed class MigrationExecutor
         MigrationPrepared reply;
         try
         {
+            // Before the values are computed: their conversions map replaced instances through it.
+            TypeReplacer.Current = request.Replacements is { Length: > 0 } replacements && _world.Assembly is { } world
+                ? TypeReplacer.Create(world, replacements)
+                : null;
             var prepared = Plan(request);
             var problems = new List<MigrationProblem>();
             foreach (var type in prepared.Types) type.Compute(problems);
@@ -82,6 +86,7 @@ internal sealed class MigrationExecutor
         {
             // A plan that does not fit the world (or a bug here): nothing was written, nothing stays prepared.
             _prepared = null;
+            TypeReplacer.Current = null;
             var text = e is MigrationPlanException ? e.Message : $"{e.GetType().FullName}: {e.Message}";
             reply = new MigrationPrepared(request.RequestId, [], [], $"Preparing the migration failed: {text}");
         }
@@ -154,6 +159,8 @@ internal sealed class MigrationExecutor
                     foreach (var type in prepared.Types) type.Write();
                 }
                 WriteDiscardedBags(prepared);
+                // The roots now lead to the new instances: they join the registry, and the ones left behind are counted.
+                if (TypeReplacer.Current is { } replacer) warnings = [.. warnings, .. replacer.Commit()];
                 foreach (var type in prepared.Types) type.Hook?.Bind();
                 if (request.RestoreSnapshot) RestoreReverted(request.RequestId);
             }
@@ -169,6 +176,7 @@ internal sealed class MigrationExecutor
         }
         // Hooks run last, after every implicit value of every type is in place (CLOS's :after ordering),
         // still with work paused. Failing instances were put back as the implicit rules left them.
+        TypeReplacer.Current = null;
         MigrationProblem[] hookFailures = error is null && !request.RestoreSnapshot ? RunHooks(prepared, retry: false) : [];
         _post(new Log(LogSeverity.Debug, $"Migration {request.RequestId} committed in {Stopwatch.GetElapsedTime(started).TotalMilliseconds:0.0} ms ({late} instances made since the prepare added, {hookFailures.Sum(f => f.FailingInstances)} hook failures)."));
         _flushAmbientOutput();
@@ -242,6 +250,7 @@ internal sealed class MigrationExecutor
     public void Abort(AbortMigration request)
     {
         _prepared = null;
+        TypeReplacer.Current = null;
         if (_reverting is not null)
         {
             _reverting = null;

@@ -507,14 +507,19 @@ public sealed class LiveWorldTests : LiveWorldFixture
     }
 
     [Test]
-    public async Task Evaluate_BaseListAddedToClassWithoutOne_RefusedSayingTheBaseChanges()
+    public async Task Evaluate_BaseListAddedToClassWithoutOne_ConditionSaysTheBaseChanges_AbortRefuses()
     {
         await Value("class Bare { public int V = 1; }");
 
-        var failed = await Eval("class Bare : IComparable { public int V = 1; public int CompareTo(object? o) => 0; }") as EvalOutcome.Failed;
+        var request = Request("class Bare : IComparable { public int V = 1; public int CompareTo(object? o) => 0; }", session: "bare");
+        var redefining = World.EvaluateAsync(request, Deadline());
+        var condition = await Output.NextConditionAsync("bare", Deadline());
+        Assert.That(World.InvokeRestart((string)condition["condition-id"]!, "abort-redefinition", null), Is.Null);
+        var failed = await redefining as EvalOutcome.Failed;
 
+        Assert.That(Output.ErrOf(request.EvalId), Does.Contain("IncompatibleShapeChange").And.Contain("base type cannot change").And.Not.Contain("LiveObject"));
         Assert.That(failed, Is.Not.Null);
-        Assert.That(failed!.ErrorText, Does.Contain("base type cannot change").And.Not.Contain("LiveObject"));
+        Assert.That(failed!.ErrorText, Does.Contain("base type cannot change").And.Contain("aborted"));
     }
 
     [Test]

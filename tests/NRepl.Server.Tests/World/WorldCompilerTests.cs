@@ -214,11 +214,31 @@ public sealed class WorldCompilerTests
     }
 
     [Test]
-    public void Compile_ChangeBaseType_Refused()
+    public void Compile_ChangeBaseType_IsAnIncompatibleShapeChangeThatReplaceTypeCompiles()
     {
         Apply("class Animal { } class Dog { }");
+        var generation = _compiler.Current.Generation;
 
-        var text = Refused("class Dog : Animal { }");
+        var result = Compile("class Dog : Animal { }", "user");
+
+        Assert.That(result, Is.TypeOf<CompileResult.IncompatibleShape>());
+        var change = ((CompileResult.IncompatibleShape)result).Changes.Single();
+        Assert.That((change.TypeName, change.Reason), Is.EqualTo(("Dog", "the base type cannot change on a live type (was object, now user.Animal)")));
+        Assert.That(_compiler.Current.Generation, Is.EqualTo(generation), "nothing is applied while the user decides");
+
+        var replaced = _compiler.Compile(SubmissionParser.Parse("class Dog : Animal { }", "user", SourceOrigin.Repl), null, "s", replaceTypes: new HashSet<string> { change.Key });
+        Assert.That(replaced, Is.TypeOf<CompileResult.Delta>(), (replaced as CompileResult.Failed)?.ErrorText);
+        var stage = ((CompileResult.Delta)replaced).Migration;
+        Assert.That(stage?.Replacements.Single().OldTypeName, Is.EqualTo("user.Dog"));
+        Assert.That(stage!.Replacements.Single().NewTypeName, Does.StartWith("user.__Live").And.EndWith("_Dog.Dog"));
+    }
+
+    [Test]
+    public void Compile_ChangeBaseTypeOfNestedType_Refused()
+    {
+        Apply("class Animal { } class Farm { public class Dog { } }");
+
+        var text = Refused("class Farm { public class Dog : Animal { } }");
 
         Assert.That(text, Does.Contain("Dog").And.Contain("base type"));
     }

@@ -16,6 +16,15 @@ internal sealed class EditPlan
 
     public List<RefusedEdit> Refusals { get; } = new();
 
+    /// <summary>Changes of shape that replace-type could make (IncompatibleShapeChange); nothing is emitted while there are any.</summary>
+    public List<ShapeChange> ShapeChanges { get; } = new();
+
+    /// <summary>Types replaced by new ones in this change (replace-type), and the trees declaring the new ones.</summary>
+    public List<NRepl.Runtime.Contract.TypeReplacement> Replacements { get; } = new();
+
+    /// <summary>Trees of types the helpers generation must already have: the replacing types and new types they may use.</summary>
+    public List<SyntaxTree> StagedTypeTrees { get; } = new();
+
     /// <summary>Things the user should know about the change (reported on the eval's err, the change still applies).</summary>
     public List<Migration.ChangeWarning> Warnings { get; } = new();
 

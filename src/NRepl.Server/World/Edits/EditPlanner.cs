@@ -1,4 +1,5 @@
 using Microsoft.CodeAnalysis;
+using NRepl.Runtime.Contract;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using NRepl.Server.World.Migration;
@@ -28,6 +29,12 @@ internal sealed class EditPlanner
     private readonly IReadOnlySet<string> _noRenameInference;
     private readonly bool _reverting;
 
+    // replace-type: old CLR name -> new CLR name of the types replaced in this change.
+    private readonly Dictionary<string, string> _replacements = new(StringComparer.Ordinal);
+
+    // Variables whose type changed only because a type they name was replaced: their values carry over.
+    private readonly List<(IFieldSymbol Old, IFieldSymbol New)> _carriedState = new();
+
     private EditPlanner(WorldSnapshot old, CSharpCompilation candidate, IReadOnlySet<string>? noRenameInference, bool reverting)
     {
         _old = old;
@@ -43,15 +50,18 @@ internal sealed class EditPlanner
         IReadOnlySet<string>? noRenameInference = null, bool reverting = false)
     {
         var planner = new EditPlanner(old, candidate, noRenameInference, reverting);
+        var all = changes.ToList();
+        planner.FindReplacements(all);
         foreach (var holder in newHolders)
         {
             planner._plan.Insert(HolderType(candidate, holder).Symbol);
         }
-        foreach (var change in changes)
+        foreach (var change in all)
         {
             planner.PlanDefinition(change);
         }
         planner.PlanDependents(candidateDefinitions);
+        planner.PlanCarriedState();
         if (evalMethod is not null) planner._plan.Insert(evalMethod);
         return planner._plan;
     }
@@ -117,6 +127,11 @@ internal sealed class EditPlanner
             // piece of code that names the variable is recompiled against the new field.
             _plan.Insert(newField);
             _changedIdentities.Add(newField.Name);
+            // Not declared again, only retyped by a replacement: the value moves to the new field.
+            if (change.Old.Definition.Origin == change.New.Definition.Origin && Replaced(ClrTypeNames.Of(oldField.Type)) == ClrTypeNames.Of(newField.Type))
+            {
+                _carriedState.Add((oldField, newField));
+            }
         }
     }
 
@@ -126,22 +141,69 @@ internal sealed class EditPlanner
     {
         if (change.New is null) return; // a type cannot be deleted from a live assembly; it just leaves the source
         var (newDecl, newType) = DeclaredType(_new, change.New.Tree);
-        if (change.Old is null)
+        var replaced = change.Old is not null && change.Old.Definition.ReplacedInto != change.New.Definition.ReplacedInto;
+        if (change.Old is null || replaced)
         {
-            _plan.Insert(newType);
+            // A new type, or the new type replacing an old one (which just leaves the source). When the
+            // helpers generation of a replacement already added it, this generation plans against that copy.
+            var staged = _old.Compilation.GetTypeByMetadataName(newType.ToDisplayString(MetadataNameFormat));
+            if (staged is not null && DeclarationOf(staged) is { } stagedDecl) PlanType(staged, newType, stagedDecl, newDecl);
+            else _plan.Insert(newType);
+            if (replaced)
+            {
+                _changedIdentities.Add(newType.Name);
+                _plan.StagedTypeTrees.Add(change.New.Tree);
+            }
+            else if (_replacements.Count > 0)
+            {
+                _plan.StagedTypeTrees.Add(change.New.Tree); // the replacing type may use it
+            }
             return;
         }
         var (oldDecl, oldType) = DeclaredType(_old.Compilation, change.Old.Tree);
-        PlanType(oldType, newType, oldDecl, newDecl);
+        PlanType(oldType, newType, oldDecl, newDecl, replaceableKey: change.New.Definition.Key);
     }
 
-    private void PlanType(INamedTypeSymbol oldType, INamedTypeSymbol newType, SyntaxNode oldDecl, SyntaxNode newDecl)
+    /// <summary>The types this change replaces (their definition moved into a namespace of its own), before anything is planned.</summary>
+    private void FindReplacements(List<DefinitionChange> changes)
+    {
+        foreach (var change in changes)
+        {
+            if (change is not { Old: { } old, New: { } now } || now.Definition.Kind != DefinitionKind.Type || old.Definition.ReplacedInto == now.Definition.ReplacedInto) continue;
+            var oldName = ClrTypeNames.Of(DeclaredType(_old.Compilation, old.Tree).Symbol);
+            var newName = ClrTypeNames.Of(DeclaredType(_new, now.Tree).Symbol);
+            _replacements[oldName] = newName;
+            _plan.Replacements.Add(new NRepl.Runtime.Contract.TypeReplacement(oldName, newName));
+        }
+    }
+
+    /// <summary>
+    /// Variables (static fields of a namespace's holder) whose type named a replaced type keep their values:
+    /// a static step of the holder converts each through the replacement.
+    /// </summary>
+    private void PlanCarriedState()
+    {
+        foreach (var group in _carriedState.GroupBy(s => s.New.ContainingType, SymbolEqualityComparer.Default))
+        {
+            var holder = (INamedTypeSymbol)group.Key!;
+            var steps = group.Select(s => new FieldMigrationStep(s.New.Name, s.New.Name, ClrTypeNames.Of(s.New.Type), FieldSource.OldField,
+                s.Old.Name, ClrTypeNames.Of(s.Old.Type), NRepl.Runtime.Contract.Conversion.Replace, null, MigrationPlanner.CSharp(s.New.Type), MigrationPlanner.CSharp(s.Old.Type))).ToList();
+            _plan.Migrations.Add(MigrationPlanner.Empty(holder) with { StaticSteps = steps, DisplayName = "variables of " + holder.ContainingNamespace.ToDisplayString() });
+        }
+    }
+
+    /// <param name="replaceableKey">The definition's key when the type could be replaced by a new one (a top-level class or record).</param>
+    private void PlanType(INamedTypeSymbol oldType, INamedTypeSymbol newType, SyntaxNode oldDecl, SyntaxNode newDecl, string? replaceableKey = null)
     {
         var typeName = newType.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat);
         var before = _plan.Refusals.Count;
-        CheckShape(oldType, newType, typeName);
+        var shapesBefore = _plan.ShapeChanges.Count;
+        var replaceable = replaceableKey is not null && !_reverting && oldType.TypeKind == TypeKind.Class && newType.TypeKind == TypeKind.Class
+            && !oldType.IsGenericType && !newType.IsGenericType && oldType.ContainingType is null;
+        CheckShape(oldType, newType, typeName, replaceable ? replaceableKey : null);
+        if (_plan.ShapeChanges.Count > shapesBefore) return; // the user decides first: nothing else of the type matters yet
         CheckConstants(oldType, newType, typeName);
-        var staticSteps = MigrationPlanner.StaticSteps(oldType, newType, _new, _plan.Refusals);
+        var staticSteps = MigrationPlanner.StaticSteps(oldType, newType, _new, _plan.Refusals, Replaced);
         if (_plan.Refusals.Count > before) return;
         var migrating = LayoutChanged(oldType, newType) || staticSteps.Count > 0;
         if (migrating)
@@ -152,7 +214,8 @@ internal sealed class EditPlanner
             TypeMigrationPlan? migration = null;
             if (tracked)
             {
-                migration = MigrationPlanner.Plan(oldType, newType, _new, _plan.Refusals, inferRenames: !_reverting && !_noRenameInference.Contains(ClrTypeNames.Of(newType)), reverting: _reverting);
+                migration = MigrationPlanner.Plan(oldType, newType, _new, _plan.Refusals, inferRenames: !_reverting && !_noRenameInference.Contains(ClrTypeNames.Of(newType)), reverting: _reverting,
+                    replaced: Replaced);
             }
             else if (LayoutChanged(oldType, newType))
             {
@@ -245,11 +308,17 @@ internal sealed class EditPlanner
         _plan.Insert(member);
     }
 
-    private void CheckShape(INamedTypeSymbol oldType, INamedTypeSymbol newType, string typeName)
+    /// <param name="replaceableKey">Set when replace-type could make the change: shape changes are then offered to the user (IncompatibleShapeChange) rather than refused.</param>
+    private void CheckShape(INamedTypeSymbol oldType, INamedTypeSymbol newType, string typeName, string? replaceableKey)
     {
+        void Shape(string reason)
+        {
+            if (replaceableKey is not null) _plan.ShapeChanges.Add(new ShapeChange(replaceableKey, typeName, reason));
+            else Refuse(typeName, null, reason);
+        }
         if (oldType.TypeKind != newType.TypeKind || oldType.IsRecord != newType.IsRecord)
         {
-            Refuse(typeName, null, $"changing a {Describe(oldType)} into a {Describe(newType)} cannot be applied to a live type");
+            Shape($"changing a {Describe(oldType)} into a {Describe(newType)} cannot be applied to a live type");
         }
         if (oldType.Arity != newType.Arity)
         {
@@ -257,12 +326,12 @@ internal sealed class EditPlanner
         }
         if (oldType.IsAbstract != newType.IsAbstract || oldType.IsSealed != newType.IsSealed || oldType.IsStatic != newType.IsStatic)
         {
-            Refuse(typeName, null, "abstract, sealed and static cannot be changed on a live type");
+            Shape("abstract, sealed and static cannot be changed on a live type");
         }
         if (Display(oldType.BaseType) != Display(newType.BaseType))
         {
             var (was, now) = (VisibleBase(oldType), VisibleBase(newType));
-            Refuse(typeName, null, was != now
+            Shape(was != now
                 ? $"the base type cannot change on a live type (was {was}, now {now})"
                 : "the base type cannot change on a live type (a type that declares no base list gets a hidden base that tracks its instances, so adding or removing the base list changes it)");
         }
@@ -270,7 +339,7 @@ internal sealed class EditPlanner
         var newInterfaces = newType.Interfaces.Select(Display).OrderBy(s => s, StringComparer.Ordinal);
         if (!oldInterfaces.SequenceEqual(newInterfaces))
         {
-            Refuse(typeName, null, "the implemented interfaces cannot change on a live type");
+            Shape("the implemented interfaces cannot change on a live type");
         }
         if (oldType.TypeKind == TypeKind.Enum)
         {
@@ -395,25 +464,55 @@ internal sealed class EditPlanner
     private void PlanDependents(IReadOnlyDictionary<string, DefinitionEntry> candidateDefinitions)
     {
         if (_changedIdentities.Count == 0) return;
-        foreach (var (key, entry) in candidateDefinitions)
+        // A method whose signature names a replaced type is a new method, so its callers are dependents too: repeat until none is added.
+        var more = true;
+        while (more)
         {
-            if (!_old.Definitions.TryGetValue(key, out var oldEntry)) continue;
-            var newRoot = entry.Tree.GetRoot();
-            if (!newRoot.DescendantTokens().Any(t => t.IsKind(SyntaxKind.IdentifierToken) && _changedIdentities.Contains(t.ValueText))) continue;
-            _plan.DependentTrees.Add(entry.Tree);
-
-            var newModel = _new.GetSemanticModel(entry.Tree);
-            var oldModel = _old.Compilation.GetSemanticModel(oldEntry.Tree);
-            var oldBodies = BodiedMembers(oldEntry.Tree.GetRoot(), oldModel)
-                .ToDictionary(b => SymbolSignatures.Of(b.Symbol), b => b);
-            foreach (var body in BodiedMembers(newRoot, newModel))
+            more = false;
+            foreach (var (key, entry) in candidateDefinitions)
             {
-                if (!body.Node.DescendantTokens().Any(t => t.IsKind(SyntaxKind.IdentifierToken) && _changedIdentities.Contains(t.ValueText))) continue;
-                if (_plan.IsEdited(body.Symbol)) continue;
-                if (!oldBodies.TryGetValue(SymbolSignatures.Of(body.Symbol), out var old)) continue;
-                _plan.Update(old.Symbol, body.Symbol, SyntaxMapper.NeedsMap(body.Node) ? SyntaxMapper.Create(old.Root, body.Root) : null);
+                if (!_old.Definitions.TryGetValue(key, out var oldEntry)) continue;
+                var newRoot = entry.Tree.GetRoot();
+                if (!newRoot.DescendantTokens().Any(t => t.IsKind(SyntaxKind.IdentifierToken) && _changedIdentities.Contains(t.ValueText))) continue;
+                _plan.DependentTrees.Add(entry.Tree);
+
+                var newModel = _new.GetSemanticModel(entry.Tree);
+                var oldModel = _old.Compilation.GetSemanticModel(oldEntry.Tree);
+                var oldBodies = BodiedMembers(oldEntry.Tree.GetRoot(), oldModel)
+                    .ToDictionary(b => SymbolSignatures.Of(b.Symbol), b => b);
+                foreach (var body in BodiedMembers(newRoot, newModel))
+                {
+                    if (!body.Node.DescendantTokens().Any(t => t.IsKind(SyntaxKind.IdentifierToken) && _changedIdentities.Contains(t.ValueText))) continue;
+                    if (_plan.IsEdited(body.Symbol)) continue;
+                    if (oldBodies.TryGetValue(SymbolSignatures.Of(body.Symbol), out var old))
+                    {
+                        _plan.Update(old.Symbol, body.Symbol, SyntaxMapper.NeedsMap(body.Node) ? SyntaxMapper.Create(old.Root, body.Root) : null);
+                    }
+                    else if (_replacements.Count > 0 && oldBodies.Values.FirstOrDefault(o => SameShape(o.Symbol, body.Symbol)) is { } previous)
+                    {
+                        more |= ReplaceSignature(previous.Symbol, body.Symbol);
+                    }
+                }
             }
         }
+    }
+
+    /// <summary>The method keeps its name and parameter names; only types in its signature changed (a replaced type).</summary>
+    private static bool SameShape(IMethodSymbol old, IMethodSymbol now) =>
+        old.Name == now.Name && old.MethodKind == now.MethodKind && old.Parameters.Length == now.Parameters.Length
+        && old.Parameters.Select(p => p.Name).SequenceEqual(now.Parameters.Select(p => p.Name));
+
+    /// <summary>A method whose signature names a replaced type: deleted and inserted anew; true when its callers must be recompiled.</summary>
+    private bool ReplaceSignature(IMethodSymbol old, IMethodSymbol now)
+    {
+        if (now.MethodKind is not (MethodKind.Ordinary or MethodKind.Constructor))
+        {
+            Refuse(now.ContainingType.Name, now.Name, "its signature names a replaced type; only methods and constructors can change their signature live: redefine it");
+            return false;
+        }
+        _plan.Delete(old, now.ContainingType);
+        _plan.Insert(now);
+        return _changedIdentities.Add(now.MethodKind == MethodKind.Constructor ? now.ContainingType.Name : now.Name);
     }
 
     private sealed record BodiedMember(SyntaxNode Node, SyntaxNode Root, IMethodSymbol Symbol);
@@ -553,4 +652,18 @@ internal sealed class EditPlanner
     private static string Display(ITypeSymbol? type) => type?.ToDisplayString(SymbolDisplayFormat.CSharpErrorMessageFormat) ?? "(none)";
 
     private void Refuse(string typeName, string? member, string reason) => _plan.Refusals.Add(new RefusedEdit(typeName, member, reason));
+
+    /// <summary>A CLR type name with the replaced types' names changed to their replacements' (e.g. in generic arguments).</summary>
+    private string Replaced(string clrTypeName)
+    {
+        foreach (var (old, now) in _replacements)
+        {
+            clrTypeName = System.Text.RegularExpressions.Regex.Replace(clrTypeName, $@"(?<![\w.+]){System.Text.RegularExpressions.Regex.Escape(old)}(?![\w`])", now);
+        }
+        return clrTypeName;
+    }
+
+    private static readonly SymbolDisplayFormat MetadataNameFormat = new(
+        typeQualificationStyle: SymbolDisplayTypeQualificationStyle.NameAndContainingTypesAndNamespaces,
+        genericsOptions: SymbolDisplayGenericsOptions.None);
 }

@@ -86,6 +86,26 @@ internal sealed class MigrationCondition
         return new MigrationCondition(sessionId, evalId, level, problem, plan, instanceCount, fromVersion, toVersion, restarts, Abort);
     }
 
+    /// <summary>
+    /// IncompatibleShapeChange: the redefinition gives types a shape EnC cannot give a live type. Nothing is
+    /// applied yet; replace-type makes the new definitions new types and moves the instances to them.
+    /// </summary>
+    public static MigrationCondition ForShape(string sessionId, string evalId, IReadOnlyList<Edits.ShapeChange> changes)
+    {
+        var types = string.Join(", ", changes.Select(c => c.TypeName).Distinct());
+        var problem = new MigrationProblem(types, "", ShapeChange, 0, [.. changes.Select(c => $"{c.TypeName}: {c.Reason}")]);
+        var restarts = new List<Restart>
+        {
+            new(ReplaceType, $"Make the new {types} a new type and move the live instances the world's variables and static fields lead to into it (their fields copied by name); instances nothing there leads to keep the old type and its code"),
+            new(Abort, "Abort the redefinition: every instance and method stays as it was"),
+        };
+        return new MigrationCondition(sessionId, evalId, 1, problem, null, 0, 0, 0, restarts, Abort);
+    }
+
+    public const string ReplaceType = "replace-type";
+
+    public const string ShapeChange = "IncompatibleShapeChange";
+
     /// <summary>What an interrupt, or a load-file with no handler, picks.</summary>
     public string DefaultRestart { get; }
 
@@ -147,7 +167,11 @@ internal sealed class MigrationCondition
         var type = Plan?.DisplayName ?? Problem.TypeName;
         var step = Plan?.Steps.FirstOrDefault(s => s.Field == Problem.FieldName || s.DisplayName == Problem.FieldName);
         var conversion = step?.OldFieldType is { } from ? $" ({CSharpNames.Of(from)} -> {CSharpNames.Of(step.FieldType)})" : "";
-        sb.Append(IsHookFailure
+        if (Problem.Kind == ShapeChange)
+        {
+            sb.Append($"{ShapeChange}: {Problem.TypeName} cannot take the new shape in place (EnC cannot change it on a live type); nothing was applied.\n");
+        }
+        else sb.Append(IsHookFailure
             ? $"{Problem.Kind}: {type}.{Problem.FieldName}, version {FromVersion} -> {ToVersion}: threw for {Problem.FailingInstances} of {InstanceCount} live instance{Plural(InstanceCount)}. The redefinition is applied; those instances hold the values the implicit rules gave them (the hook's changes to them were undone). Evals and Live.Every loops wait until you answer.\n"
             : $"{Problem.Kind}: {type}.{Problem.FieldName}{conversion}, version {FromVersion} -> {ToVersion}: {Problem.FailingInstances} of {InstanceCount} live instance{Plural(InstanceCount)} cannot get a value.\n");
         foreach (var sample in Problem.Samples) sb.Append("  ").Append(sample).Append('\n');

@@ -21,8 +21,9 @@ internal static class MigrationPlanner
     /// old values back itself, so fields with no way to get a value are planned as defaults (not refused),
     /// and the old version's hook does not run.
     /// </param>
+    /// <param name="replaced">Maps a CLR type name to what it is once this change's replaced types are substituted (replace-type).</param>
     public static TypeMigrationPlan? Plan(INamedTypeSymbol oldType, INamedTypeSymbol newType, Microsoft.CodeAnalysis.CSharp.CSharpCompilation newCompilation, List<RefusedEdit> refusals,
-        bool inferRenames = true, bool reverting = false)
+        bool inferRenames = true, bool reverting = false, Func<string, string>? replaced = null)
     {
         var typeName = newType.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat);
         var oldFields = InstanceLayout.Of(oldType);
@@ -48,7 +49,7 @@ internal static class MigrationPlanner
             }
             matched.Add(source);
             if (source == field.Name && Same(old.Type, field.Type) && old.MetadataName == field.MetadataName) continue; // unchanged storage
-            var conversion = ConversionClassifier.Classify(old.Type, field.Type, newCompilation);
+            var conversion = ConversionClassifier.Classify(old.Type, field.Type, newCompilation) ?? ByReplacement(old.Type, field.Type, replaced);
             if (conversion is null)
             {
                 refusals.Add(new RefusedEdit(typeName, field.Name,
@@ -181,7 +182,8 @@ internal static class MigrationPlanner
     /// Static fields that kept their name and changed their type: their one value converts by the
     /// tiers of instance fields (research/migration.md §7.7 "Statics"); a tier-3 change is refused.
     /// </summary>
-    public static List<FieldMigrationStep> StaticSteps(INamedTypeSymbol oldType, INamedTypeSymbol newType, Microsoft.CodeAnalysis.CSharp.CSharpCompilation newCompilation, List<RefusedEdit> refusals)
+    public static List<FieldMigrationStep> StaticSteps(INamedTypeSymbol oldType, INamedTypeSymbol newType, Microsoft.CodeAnalysis.CSharp.CSharpCompilation newCompilation, List<RefusedEdit> refusals,
+        Func<string, string>? replaced = null)
     {
         var typeName = newType.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat);
         var steps = new List<FieldMigrationStep>();
@@ -189,7 +191,7 @@ internal static class MigrationPlanner
         {
             var old = oldType.GetMembers(field.Name).OfType<IFieldSymbol>().FirstOrDefault(f => f.IsStatic && !f.IsConst);
             if (old is null || Same(old.Type, field.Type)) continue;
-            var conversion = ConversionClassifier.Classify(old.Type, field.Type, newCompilation);
+            var conversion = ConversionClassifier.Classify(old.Type, field.Type, newCompilation) ?? ByReplacement(old.Type, field.Type, replaced);
             if (conversion is null)
             {
                 refusals.Add(new RefusedEdit(typeName, field.Name,
@@ -209,7 +211,11 @@ internal static class MigrationPlanner
     private static readonly SymbolDisplayFormat CSharpFormat = SymbolDisplayFormat.FullyQualifiedFormat
         .WithMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.UseSpecialTypes | SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
 
-    private static string CSharp(ITypeSymbol type) => type.ToDisplayString(CSharpFormat);
+    public static string CSharp(ITypeSymbol type) => type.ToDisplayString(CSharpFormat);
+
+    /// <summary>Replace when the new type is the old one with replaced types substituted (a Player field of a type replaced by a new Player).</summary>
+    private static Conversion? ByReplacement(ITypeSymbol old, ITypeSymbol now, Func<string, string>? replaced) =>
+        replaced is not null && !Same(old, now) && replaced(ClrTypeNames.Of(old)) == ClrTypeNames.Of(now) ? Conversion.Replace : null;
 
     /// <summary>"parameter `x`" or "parameters `x`, `y`" when the member's initializer reads primary constructor parameters; else null.</summary>
     private static string? PrimaryParametersReadBy(ISymbol declared)

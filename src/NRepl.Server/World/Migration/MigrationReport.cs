@@ -12,6 +12,10 @@ internal static class MigrationReport
         {
             var count = i < prepared.InstanceCounts.Length ? prepared.InstanceCounts[i] : 0;
             var versions = i < stage.Migrations.Length ? $" (version {stage.Migrations[i].FromVersion} -> {stage.Migrations[i].ToVersion})" : "";
+            if (plan.Steps.Count == 0 && plan.DisplayName.StartsWith("variables of ", StringComparison.Ordinal))
+            {
+                return $"{string.Join(", ", plan.StaticSteps.Select(s => s.DisplayName))} ({plan.DisplayName[13..]}): moved to the replacing types";
+            }
             var statics = plan.StaticSteps.Count == 0 ? "" : $", static {string.Join(", ", plan.StaticSteps.Select(s => s.DisplayName))} converted";
             var hook = plan.Hook switch
             {

@@ -24,7 +24,14 @@ internal sealed record Definition(
     SourceOrigin Origin,
     string? LoadedFrom,
     string? StateType = null,
-    SourceOrigin? StateTypeOrigin = null);
+    SourceOrigin? StateTypeOrigin = null)
+{
+    /// <summary>
+    /// For a type that replace-type made a new CLR type: the hidden namespace it is compiled in (its
+    /// namespace's code sees it through a using). Later definitions of the type stay there.
+    /// </summary>
+    public string? ReplacedInto { get; init; }
+}
 
 /// <summary>A <c>using</c> directive of a namespace, kept with its origin so errors in it point at the user's line.</summary>
 internal sealed record UsingDefinition(string Ns, string Text, SourceOrigin Origin);

@@ -40,7 +40,8 @@ internal static class TreeRenderer
     public static SyntaxTree Definition(Definition definition, IReadOnlyList<UsingDefinition> usings)
     {
         var sb = new StringBuilder();
-        OpenNamespace(sb, definition.Ns, usings);
+        // A replaced type lives in a namespace of its own, inside its own: it still sees its namespace's names.
+        OpenNamespace(sb, definition.ReplacedInto ?? definition.Ns, usings, definition.Ns);
         switch (definition.Kind)
         {
             case DefinitionKind.State:
@@ -147,7 +148,7 @@ internal static class TreeRenderer
         return Parse(sb.ToString(), $"{submission.Ns}.{methodName}.cs");
     }
 
-    private static void OpenNamespace(StringBuilder sb, string ns, IReadOnlyList<UsingDefinition> usings)
+    private static void OpenNamespace(StringBuilder sb, string ns, IReadOnlyList<UsingDefinition> usings, string? holderNs = null)
     {
         sb.Append("namespace ").Append(ns).Append("\n{\n");
         foreach (var u in usings)
@@ -157,7 +158,7 @@ internal static class TreeRenderer
             builder.Original(0, text.Length);
             sb.Append(builder).Append('\n');
         }
-        sb.Append("\n#line hidden\nusing static global::").Append(ns).Append('.').Append(WorldNames.Holder).Append(";\n");
+        sb.Append("\n#line hidden\nusing static global::").Append(holderNs ?? ns).Append('.').Append(WorldNames.Holder).Append(";\n");
     }
 
     private static string RenderMember(Definition definition, bool asHolderMember)

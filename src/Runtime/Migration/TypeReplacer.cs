@@ -1,0 +1,197 @@
+using System.Collections;
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using NRepl.Runtime.Contract;
+
+namespace NRepl.Runtime.Migration;
+
+/// <summary>
+/// replace-type (IncompatibleShapeChange): EnC cannot give a live type another base, other interfaces or
+/// another kind, so the new definition is a new CLR type and the live instances move to it. The roots the
+/// migration converts (variables and fields whose type names the replaced type) are walked from here: each
+/// old instance becomes one new instance, once (two roots sharing an instance share its replacement, and
+/// cycles close), its fields copied by name; arrays, lists, sets and dictionaries holding old instances are
+/// rebuilt. The new objects are made at prepare but reachable only once the commit writes the roots, so an
+/// abort leaves nothing behind. Old instances no root leads to keep their old type and code, and are counted.
+/// </summary>
+internal sealed class TypeReplacer
+{
+    private readonly Dictionary<Type, Type> _types;
+    private readonly Dictionary<object, object> _replaced = new(ReferenceEqualityComparer.Instance);
+    private readonly List<object> _created = [];
+    private readonly Dictionary<Type, FieldInfo[]> _fields = [];
+
+    private TypeReplacer(Dictionary<Type, Type> types) => _types = types;
+
+    /// <summary>The replacement of the migration being prepared or committed (migration steps run one at a time, on one thread).</summary>
+    public static TypeReplacer? Current { get; set; }
+
+    public static TypeReplacer Create(Assembly world, IEnumerable<TypeReplacement> replacements)
+    {
+        var types = new Dictionary<Type, Type>();
+        foreach (var replacement in replacements)
+        {
+            var old = world.GetType(replacement.OldTypeName) ?? throw new MigrationPlanException($"replaced type {replacement.OldTypeName} is not in the world");
+            var now = world.GetType(replacement.NewTypeName) ?? throw new MigrationPlanException($"replacing type {replacement.NewTypeName} is not in the world (the helpers generation adds it)");
+            types[old] = now;
+        }
+        return new TypeReplacer(types);
+    }
+
+    /// <summary>Called by the compiled conversions of <see cref="Conversion.Replace"/>.</summary>
+    public static bool ConvertCurrent(object? value, Type target, out object? result)
+    {
+        var replacer = Current ?? throw new InvalidOperationException("No type replacement is being prepared.");
+        return replacer.TryConvert(value, target, out result);
+    }
+
+    /// <summary>At commit, once the roots are written: the new instances join the registry; returns a report line per replaced type.</summary>
+    public IEnumerable<string> Commit()
+    {
+        foreach (var created in _created) InstanceRegistry.Register(created);
+        foreach (var (old, now) in _types)
+        {
+            var live = InstanceRegistry.LiveInstances(old, includeSubtypes: false);
+            var moved = live.Count(_replaced.ContainsKey);
+            var left = live.Count - moved;
+            yield return $"{TypeNames(now)}: {moved} live instance{(moved == 1 ? "" : "s")} moved to the new type"
+                + (left == 0 ? "" : $"; {left} not reachable from the world's variables and static fields (held by closures, threads or objects outside the world) keep the old type, which recompiled code no longer uses");
+        }
+    }
+
+    private static string TypeNames(Type type) => Printing.TypeNames.Of(type);
+
+    private bool TryConvert(object? value, Type target, out object? result)
+    {
+        result = null;
+        if (value is null) return !target.IsValueType || Nullable.GetUnderlyingType(target) is not null;
+        if (_replaced.TryGetValue(value, out var done))
+        {
+            result = done;
+            return target.IsInstanceOfType(done);
+        }
+        var type = value.GetType();
+        if (_types.TryGetValue(type, out var replacing))
+        {
+            if (!target.IsAssignableFrom(replacing)) return false;
+            result = Replace(value, type, replacing);
+            return true;
+        }
+        if (!Mentions(type))
+        {
+            result = value;
+            return target.IsInstanceOfType(value);
+        }
+        if (value is Array array && target.IsArray && target.GetArrayRank() == 1 && array.Rank == 1)
+        {
+            var element = target.GetElementType()!;
+            var copy = Array.CreateInstance(element, array.Length);
+            _replaced[value] = copy;
+            for (var i = 0; i < array.Length; i++)
+            {
+                if (!TryConvert(array.GetValue(i), element, out var item)) return false;
+                copy.SetValue(item, i);
+            }
+            result = copy;
+            return true;
+        }
+        if (target.IsGenericType && type.IsGenericType && target.GetGenericTypeDefinition() == type.GetGenericTypeDefinition())
+        {
+            return TryRebuild(value, target, out result);
+        }
+        return false;
+    }
+
+    /// <summary>A List, HashSet, Dictionary (or another collection with a parameterless constructor and Add) of the new element types.</summary>
+    private bool TryRebuild(object value, Type target, out object? result)
+    {
+        result = null;
+        var arguments = target.GetGenericArguments();
+        if (target.GetConstructor(Type.EmptyTypes) is null) return false;
+        var copy = Activator.CreateInstance(target)!;
+        _replaced[value] = copy;
+        if (value is IDictionary dictionary && copy is IDictionary into && arguments.Length == 2)
+        {
+            foreach (DictionaryEntry entry in dictionary)
+            {
+                if (!TryConvert(entry.Key, arguments[0], out var key) || !TryConvert(entry.Value, arguments[1], out var item)) return false;
+                into.Add(key!, item);
+            }
+            result = copy;
+            return true;
+        }
+        var add = arguments.Length == 1 ? target.GetMethod("Add", [arguments[0]]) : null;
+        if (add is null || value is not IEnumerable items || value is Stack || IsStack(value.GetType())) return false;
+        foreach (var item in items)
+        {
+            if (!TryConvert(item, arguments[0], out var converted)) return false;
+            add.Invoke(copy, [converted]);
+        }
+        result = copy;
+        return true;
+    }
+
+    private static bool IsStack(Type type) => type.IsGenericType && type.GetGenericTypeDefinition() == typeof(Stack<>);
+
+    /// <summary>The new instance for <paramref name="old"/>: made without running a constructor, its fields copied by name.</summary>
+    private object Replace(object old, Type oldType, Type newType)
+    {
+        var created = RuntimeHelpers.GetUninitializedObject(newType);
+        _replaced[old] = created; // before the fields: a field may lead back to this instance
+        _created.Add(created);
+        var oldFields = Fields(oldType);
+        foreach (var field in Fields(newType))
+        {
+            var name = InstanceFields.DisplayName(field.Name);
+            var source = Array.Find(oldFields, f => InstanceFields.DisplayName(f.Name) == name);
+            if (source is null) continue; // a field the old type did not have: its default
+            var value = source.GetValue(old);
+            if (TryConvert(value, field.FieldType, out var converted) || TryNumeric(value, field.FieldType, out converted))
+            {
+                field.SetValue(created, converted);
+                continue;
+            }
+            throw new MigrationPlanException(
+                $"{Printing.TypeNames.Of(oldType)}.{name} holds a {(value is null ? "null" : Printing.TypeNames.Of(value.GetType()))} that cannot become a {Printing.TypeNames.Of(field.FieldType)}");
+        }
+        return created;
+    }
+
+    /// <summary>Numbers whose type changed with the replacement: kept when the value survives the round trip (tiers 1 and 2).</summary>
+    private static bool TryNumeric(object? value, Type target, out object? result)
+    {
+        result = null;
+        var underlying = Nullable.GetUnderlyingType(target) ?? target;
+        if (value is not IConvertible || !underlying.IsPrimitive && underlying != typeof(decimal)) return false;
+        try
+        {
+            result = System.Convert.ChangeType(value, underlying, System.Globalization.CultureInfo.InvariantCulture);
+            return Equals(System.Convert.ChangeType(result, value.GetType(), System.Globalization.CultureInfo.InvariantCulture), value);
+        }
+        catch (Exception e) when (e is InvalidCastException or OverflowException or FormatException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The newest field of each name along the type and its bases (a retype leaves the old field behind).</summary>
+    private FieldInfo[] Fields(Type type)
+    {
+        if (_fields.TryGetValue(type, out var fields)) return fields;
+        var newest = new Dictionary<(Type?, string), FieldInfo>();
+        foreach (var field in InstanceFields.All(type))
+        {
+            var key = (field.DeclaringType, field.Name);
+            if (!newest.TryGetValue(key, out var seen) || field.MetadataToken > seen.MetadataToken) newest[key] = field;
+        }
+        return _fields[type] = [.. newest.Values];
+    }
+
+    /// <summary>Whether a value of this type can hold replaced instances directly or through its type arguments or elements.</summary>
+    private bool Mentions(Type type)
+    {
+        if (_types.ContainsKey(type)) return true;
+        if (type.HasElementType) return Mentions(type.GetElementType()!);
+        return type.IsGenericType && type.GetGenericArguments().Any(Mentions);
+    }
+}

@@ -1,0 +1,98 @@
+using NRepl.Server.Evaluation;
+
+namespace NRepl.Server.Tests.World;
+
+/// <summary>
+/// IncompatibleShapeChange with a real target: a redefinition EnC cannot apply to a live type (another
+/// base, interfaces, class into record) raises the condition; replace-type makes the new definition a new
+/// type and moves the instances the world's variables lead to into it, keeping their values and sharing.
+/// </summary>
+[NonParallelizable]
+public sealed class ReplaceTypeTests : LiveWorldFixture
+{
+    [Test]
+    public async Task BaseTypeAdded_ReplaceType_MovesTheInstancesTheVariablesHold()
+    {
+        await Value("class Entity { public int Id = 7; public string Kind() => \"entity\"; }");
+        await Value("class Knight { public string Name = \"anon\"; public int Hp = 100; }");
+        await Value("var knights = Enumerable.Range(0, 3).Select(i => new Knight { Name = $\"k{i}\", Hp = i }).ToList(); var champion = knights[2];");
+        await Value("string Greet(Knight k) => \"hi \" + k.Name;");
+
+        var request = Request("class Knight : Entity { public string Name = \"anon\"; public long Hp = 100; public int Level = 1; }", session: "shape-1");
+        var redefining = World.EvaluateAsync(request, Deadline());
+        var condition = await Output.NextConditionAsync("shape-1", Deadline());
+        var described = (IReadOnlyDictionary<string, object?>)condition["condition"]!;
+        var restarts = ((IEnumerable<object?>)condition["restarts"]!).Cast<IReadOnlyDictionary<string, object?>>().Select(r => r["name"]).ToList();
+        World.Stdin("shape-1", "0\n");
+        var outcome = await redefining;
+
+        Assert.That(described["type"], Is.EqualTo("IncompatibleShapeChange"));
+        Assert.That(restarts, Is.EqualTo(new[] { "replace-type", "abort-redefinition" }));
+        Assert.That(Output.ErrOf(request.EvalId), Does.Contain("the base type cannot change"));
+        Assert.That(outcome, Is.TypeOf<EvalOutcome.Value>(), outcome.ToString());
+        Assert.That(Output.ErrOf(request.EvalId), Does.Contain("Knight: 3 live instances moved to the new type"));
+        Assert.That(await Value("knights.Count(k => k is Entity) + \",\" + string.Join(\",\", knights.Select(k => k.Name + \":\" + k.Hp + \":\" + k.Level + \":\" + k.Id))"),
+            Is.EqualTo("\"3,k0:0:0:0,k1:1:0:0,k2:2:0:0\""), "values kept by name (Hp now a long); fields the old type lacked hold their defaults");
+        Assert.That(await Value("ReferenceEquals(champion, knights[2])"), Is.EqualTo("true"), "an instance two variables share is replaced once");
+        Assert.That(await Value("Greet(knights[1])"), Is.EqualTo("\"hi k1\""), "functions taking the type take the new one");
+        Assert.That(await Value("new Knight().Kind()"), Is.EqualTo("\"entity\""));
+    }
+
+    [Test]
+    public async Task FieldsOfOtherTypesAndTypedVariables_FollowTheReplacement_ThenTheNewTypeRedefinesNormally()
+    {
+        await Value("class Squire { public string Name = \"s\"; }");
+        await Value("class Party { public Squire? Leader; public List<Squire> Members = new(); public Dictionary<string, Squire> ByName = new(); }");
+        await Value("var squires = new List<Squire> { new Squire { Name = \"a\" }, new Squire { Name = \"b\" } }; List<Squire> roster = squires; var party = new Party { Leader = squires[0] }; party.Members.AddRange(squires); party.ByName[\"b\"] = squires[1];");
+        // Only a closure holds this one: nothing the migration walks leads to it, and it is reported.
+        await Value("Func<string> MakePeek() { var h = new Squire { Name = \"h\" }; return () => h.Name; }");
+        await Value("var peek = MakePeek();");
+
+        var request = Request("record class Squire { public string Name = \"s\"; }", session: "shape-3");
+        var redefining = World.EvaluateAsync(request, Deadline());
+        await Output.NextConditionAsync("shape-3", Deadline());
+        World.Stdin("shape-3", "replace-type\n");
+        var outcome = await redefining;
+
+        Assert.That(outcome, Is.TypeOf<EvalOutcome.Value>(), outcome.ToString());
+        Assert.That(Output.ErrOf(request.EvalId), Does.Contain("Squire: 2 live instances moved to the new type; 1 not reachable"));
+        Assert.That(await Value("ReferenceEquals(party.Leader, squires[0]) && ReferenceEquals(party.Members[1], squires[1]) && ReferenceEquals(party.ByName[\"b\"], squires[1]) && ReferenceEquals(roster, squires)"),
+            Is.EqualTo("true"), "fields of other types, dictionaries and a variable with a declared type all lead to the same new instances; the shared list stays shared");
+        Assert.That(await Value("squires[0].ToString()"), Is.EqualTo("\"Squire { Name = a }\""), "it is a record now");
+
+        Assert.That(await Value("record class Squire { public string Name = \"s\"; public int Age = 12; }"), Does.Contain("2 live instances migrated"));
+        Assert.That(await Value("party.Leader!.Age + squires[1].Age"), Is.EqualTo("24"), "the replacing type takes later redefinitions in place");
+    }
+
+    [Test]
+    public async Task LoadFile_HandlerPicksReplaceType_SubclassesAreReplacedWithTheirBase()
+    {
+        await Value("class Beast { public int Legs = 4; }");
+        await Value("class Wolf : Beast { public string Pack = \"north\"; }");
+        await Value("var beasts = new List<Beast> { new Beast(), new Wolf { Legs = 3 } }; var shapeHandler = Live.HandleConditions(c => c.Type == \"IncompatibleShapeChange\" ? \"replace-type\" : null);");
+
+        var request = Request("interface INamed { string Name { get; } }\nclass Beast : INamed { public int Legs = 4; public string Name => \"beast\" + Legs; }", file: "/src/beast.cs", loadFile: true);
+        var outcome = await World.EvaluateAsync(request, Deadline());
+        await Eval("shapeHandler.Dispose();");
+
+        Assert.That(outcome, Is.TypeOf<EvalOutcome.Value>(), outcome.ToString());
+        Assert.That(Output.ErrOf(request.EvalId), Does.Contain("Handled by a condition handler: replace-type").And.Contain("Replaced as well, since their base type is replaced: Wolf"));
+        Assert.That(await Value("string.Join(\",\", beasts.Select(b => ((INamed)b).Name + (b is Wolf w ? \"/\" + w.Pack : \"\")))"), Is.EqualTo("\"beast4,beast3/north\""));
+    }
+
+    [Test]
+    public async Task InterfaceAdded_AbortLeavesEverythingAsItWas()
+    {
+        await Value("class Lamp { public int Watts = 40; }");
+        await Value("var lamp = new Lamp();");
+
+        var request = Request("class Lamp : IComparable<Lamp> { public int Watts = 40; public int CompareTo(Lamp? other) => 0; }", session: "shape-2");
+        var redefining = World.EvaluateAsync(request, Deadline());
+        var condition = await Output.NextConditionAsync("shape-2", Deadline());
+        World.Interrupt("shape-2", request.EvalId);
+        var outcome = await redefining;
+
+        Assert.That(outcome, Is.TypeOf<EvalOutcome.Failed>().Or.TypeOf<EvalOutcome.Interrupted>(), outcome.ToString());
+        Assert.That(await Value("lamp.Watts + \",\" + (lamp is IComparable<Lamp>)"), Is.EqualTo("\"40,False\""));
+    }
+}
