@@ -20,6 +20,7 @@ internal sealed class TypeReplacer
     private readonly Dictionary<object, object> _replaced = new(ReferenceEqualityComparer.Instance);
     private readonly List<object> _created = [];
     private readonly Dictionary<Type, FieldInfo[]> _fields = [];
+    private readonly Dictionary<Type, int> _moved = [];
 
     private TypeReplacer(Dictionary<Type, Type> types) => _types = types;
 
@@ -48,14 +49,19 @@ internal sealed class TypeReplacer
     /// <summary>At commit, once the roots are written: the new instances join the registry; returns a report line per replaced type.</summary>
     public IEnumerable<string> Commit()
     {
-        foreach (var created in _created) InstanceRegistry.Register(created);
+        // Boxed struct values are copies: only objects are tracked.
+        foreach (var created in _created.Where(c => !c.GetType().IsValueType)) InstanceRegistry.Register(created);
         foreach (var (old, now) in _types)
         {
-            var live = InstanceRegistry.LiveInstances(old, includeSubtypes: false);
-            var moved = live.Count(_replaced.ContainsKey);
-            var left = live.Count - moved;
-            yield return $"{TypeNames(now)}: {moved} live instance{(moved == 1 ? "" : "s")} moved to the new type"
-                + (left == 0 ? "" : $"; {left} not reachable from the world's variables and static fields (held by closures, threads or objects outside the world) keep the old type, which recompiled code no longer uses");
+            var moved = _moved.GetValueOrDefault(old);
+            var line = $"{TypeNames(now)}: {moved} live {(old.IsValueType ? "value" : "instance")}{(moved == 1 ? "" : "s")} moved to the new type";
+            if (!old.IsValueType)
+            {
+                // Tracked types: the registry knows the instances no converted value led to.
+                var left = InstanceRegistry.LiveInstances(old, includeSubtypes: false).Count(o => !_replaced.ContainsKey(o));
+                if (left > 0) line += $"; {left} not reachable from the world's variables and static fields (held by closures, threads or objects outside the world) keep the old type, which recompiled code no longer uses";
+            }
+            yield return line;
         }
     }
 
@@ -71,7 +77,7 @@ internal sealed class TypeReplacer
             return target.IsInstanceOfType(done);
         }
         var type = value.GetType();
-        if (_types.TryGetValue(type, out var replacing))
+        if (Replacing(type) is { } replacing)
         {
             if (!target.IsAssignableFrom(replacing)) return false;
             result = Replace(value, type, replacing);
@@ -139,6 +145,7 @@ internal sealed class TypeReplacer
         var created = RuntimeHelpers.GetUninitializedObject(newType);
         _replaced[old] = created; // before the fields: a field may lead back to this instance
         _created.Add(created);
+        _moved[oldType] = _moved.GetValueOrDefault(oldType) + 1;
         var oldFields = Fields(oldType);
         foreach (var field in Fields(newType))
         {
@@ -186,6 +193,9 @@ internal sealed class TypeReplacer
         }
         return _fields[type] = [.. newest.Values];
     }
+
+    /// <summary>The new type for instances of <paramref name="type"/>, if it was replaced.</summary>
+    private Type? Replacing(Type type) => _types.GetValueOrDefault(type);
 
     /// <summary>Whether a value of this type can hold replaced instances directly or through its type arguments or elements.</summary>
     private bool Mentions(Type type)

@@ -523,12 +523,15 @@ public sealed class LiveWorldTests : LiveWorldFixture
     }
 
     [Test]
-    public async Task Evaluate_FieldAddedToRecordWithDeclaredBase_RefusedAndWorldUnchanged()
+    public async Task Evaluate_FieldAddedToRecordWithDeclaredBase_IncompatibleShapeThenAbortLeavesWorldUnchanged()
     {
         await Value("record Mob : IDisposable { public int Hp = 10; public int Twice() => Hp * 2; public void Dispose() { } }");
         await Value("var mob = new Mob();");
 
-        var failed = await Eval("record Mob : IDisposable { public int Hp = 10; public int Mana = 5; public int Twice() => Hp * 200; public void Dispose() { } }") as EvalOutcome.Failed;
+        var redefining = World.EvaluateAsync(Request("record Mob : IDisposable { public int Hp = 10; public int Mana = 5; public int Twice() => Hp * 200; public void Dispose() { } }", session: "mob"), Deadline());
+        var condition = await Output.NextConditionAsync("mob", Deadline());
+        World.Stdin("mob", "abort-redefinition\n");
+        var failed = await redefining as EvalOutcome.Failed;
 
         Assert.That(failed, Is.Not.Null);
         Assert.That(failed!.ErrorText, Does.Contain("Mob.Mana").And.Contain("not tracked yet"));

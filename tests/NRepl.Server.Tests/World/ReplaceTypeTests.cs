@@ -81,6 +81,23 @@ public sealed class ReplaceTypeTests : LiveWorldFixture
     }
 
     [Test]
+    public async Task StructLayoutChange_ReplaceType_ConvertsTheValuesVariablesAndListsHold()
+    {
+        await Value("struct Vec { public int X; public int Y; }");
+        await Value("var origin = new Vec { X = 1, Y = 2 }; var path = new List<Vec> { origin, new Vec { X = 3, Y = 4 } };");
+
+        var request = Request("struct Vec { public long X; public int Y; public int Z; public long Sum() => X + Y + Z; }", session: "shape-struct");
+        var redefining = World.EvaluateAsync(request, Deadline());
+        var condition = await Output.NextConditionAsync("shape-struct", Deadline());
+        World.Stdin("shape-struct", "0\n");
+        var outcome = await redefining;
+
+        Assert.That(Output.ErrOf(request.EvalId), Does.Contain("Vec.Z: adding an instance field (int) needs its live instances migrated, and a struct's instances are values"));
+        Assert.That(outcome, Is.TypeOf<EvalOutcome.Value>(), outcome.ToString());
+        Assert.That(await Value("origin.Sum() + \",\" + string.Join(\",\", path.Select(p => p.Sum())) + \",\" + path[1].Z"), Is.EqualTo("\"3,3,7,0\""));
+    }
+
+    [Test]
     public async Task InterfaceAdded_AbortLeavesEverythingAsItWas()
     {
         await Value("class Lamp { public int Watts = 40; }");

@@ -93,25 +93,45 @@ public sealed class WorldCompilerTests
     }
 
     [Test]
-    public void Compile_AddInstanceFieldToRecordWithDeclaredBase_RefusedNamingTypeAndMember()
+    public void Compile_AddInstanceFieldToRecordWithDeclaredBase_IncompatibleShapeNamingTypeAndMember()
     {
         Apply("record Player : IDisposable { public string Name = \"anon\"; public int Hp = 100; public void Dispose() { } }");
 
-        var text = Refused("record Player : IDisposable { public string Name = \"anon\"; public int Hp = 100; public int Mana = 50; public void Dispose() { } }");
+        var text = ShapeChanges("record Player : IDisposable { public string Name = \"anon\"; public int Hp = 100; public int Mana = 50; public void Dispose() { } }");
 
         Assert.That(text, Does.Contain("Player.Mana"));
         Assert.That(text, Does.Contain("not tracked yet"));
     }
 
     [Test]
-    public void Compile_RetypeStructField_RefusedNamingOldAndNewType()
+    public void Compile_RetypeStructField_IncompatibleShapeNamingOldAndNewType()
     {
         Apply("struct Cell { public int Hp; }");
 
-        var text = Refused("struct Cell { public long Hp; }");
+        var text = ShapeChanges("struct Cell { public long Hp; }");
 
         Assert.That(text, Does.Contain("Cell.Hp"));
         Assert.That(text, Does.Contain("int").And.Contain("long"));
+    }
+
+    [Test]
+    public void Compile_RetypeFieldOfNestedStruct_RefusedNamingOldAndNewType()
+    {
+        Apply("class Grid { public struct Cell { public int Hp; } }");
+
+        var text = Refused("class Grid { public struct Cell { public long Hp; } }");
+
+        Assert.That(text, Does.Contain("Cell.Hp").And.Contain("int").And.Contain("long"));
+    }
+
+    /// <summary>The reasons of an IncompatibleShapeChange (nothing applied), one per line.</summary>
+    private string ShapeChanges(string code)
+    {
+        var generation = _compiler.Current.Generation;
+        var result = Compile(code, "user");
+        Assert.That(result, Is.TypeOf<CompileResult.IncompatibleShape>(), (result as CompileResult.Failed)?.ErrorText);
+        Assert.That(_compiler.Current.Generation, Is.EqualTo(generation));
+        return string.Join("\n", ((CompileResult.IncompatibleShape)result).Changes.Select(c => c.Reason));
     }
 
     [Test]

@@ -198,9 +198,11 @@ internal sealed class EditPlanner
         var typeName = newType.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat);
         var before = _plan.Refusals.Count;
         var shapesBefore = _plan.ShapeChanges.Count;
-        var replaceable = replaceableKey is not null && !_reverting && oldType.TypeKind == TypeKind.Class && newType.TypeKind == TypeKind.Class
-            && !oldType.IsGenericType && !newType.IsGenericType && oldType.ContainingType is null;
-        CheckShape(oldType, newType, typeName, replaceable ? replaceableKey : null);
+        // Generic types are left out: a later delta cannot name the fields of a generic type an earlier one added (CS7101).
+        var replaceable = replaceableKey is not null && !_reverting && oldType.ContainingType is null && !oldType.IsGenericType && !newType.IsGenericType
+            && oldType.TypeKind is TypeKind.Class or TypeKind.Struct && newType.TypeKind is TypeKind.Class or TypeKind.Struct;
+        var shapeKey = replaceable ? replaceableKey : null;
+        CheckShape(oldType, newType, typeName, shapeKey);
         if (_plan.ShapeChanges.Count > shapesBefore) return; // the user decides first: nothing else of the type matters yet
         CheckConstants(oldType, newType, typeName);
         var staticSteps = MigrationPlanner.StaticSteps(oldType, newType, _new, _plan.Refusals, Replaced);
@@ -219,7 +221,9 @@ internal sealed class EditPlanner
             }
             else if (LayoutChanged(oldType, newType))
             {
-                RefuseLayoutChange(oldType, newType, typeName, UntrackedReason(newType));
+                // Its instances cannot be found to migrate them in place; replace-type finds them through the world's variables.
+                RefuseLayoutChange(oldType, newType, typeName, UntrackedReason(newType), shapeKey);
+                if (shapeKey is not null) return;
             }
             if (_plan.Refusals.Count > before) return;
             if (staticSteps.Count > 0)
@@ -385,26 +389,32 @@ internal sealed class EditPlanner
         _ => "instances of classes with both a primary constructor and a base list are not tracked yet, unless the base is a world class",
     };
 
-    private void RefuseLayoutChange(INamedTypeSymbol oldType, INamedTypeSymbol newType, string typeName, string reason)
+    /// <param name="shapeKey">Set when replace-type could make the change: each point becomes part of an IncompatibleShapeChange instead of a refusal.</param>
+    private void RefuseLayoutChange(INamedTypeSymbol oldType, INamedTypeSymbol newType, string typeName, string reason, string? shapeKey = null)
     {
+        void Report(string member, string text)
+        {
+            if (shapeKey is not null) _plan.ShapeChanges.Add(new ShapeChange(shapeKey, typeName, $"{typeName}.{member}: {text}"));
+            else Refuse(typeName, member, text + "; the type was left unchanged");
+        }
         var oldFields = InstanceLayout.Of(oldType);
         var newFields = InstanceLayout.Of(newType);
         foreach (var (name, field) in newFields)
         {
             if (!oldFields.TryGetValue(name, out var old))
             {
-                Refuse(typeName, name, $"adding an instance field ({Display(field.Type)}) needs its live instances migrated, and {reason}; the type was left unchanged");
+                Report(name, $"adding an instance field ({Display(field.Type)}) needs its live instances migrated, and {reason}");
             }
             else if (ClrTypeNames.Of(old.Type) != ClrTypeNames.Of(field.Type))
             {
-                Refuse(typeName, name, $"changing an instance field from {Display(old.Type)} to {Display(field.Type)} needs its live instances migrated, and {reason}; the type was left unchanged");
+                Report(name, $"changing an instance field from {Display(old.Type)} to {Display(field.Type)} needs its live instances migrated, and {reason}");
             }
         }
         foreach (var (name, field) in oldFields)
         {
             if (!newFields.ContainsKey(name))
             {
-                Refuse(typeName, name, $"removing an instance field ({Display(field.Type)}) needs its live instances migrated, and {reason}; the type was left unchanged");
+                Report(name, $"removing an instance field ({Display(field.Type)}) needs its live instances migrated, and {reason}");
             }
         }
     }
