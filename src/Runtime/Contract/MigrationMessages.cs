@@ -20,6 +20,11 @@ public enum FieldSource : byte
     Initializer = 2,
     /// <summary>default(T).</summary>
     Default = 3,
+    /// <summary>
+    /// Nothing can give the live instances a value (a non-nullable reference or required member without an
+    /// initializer): every instance is a MissingInitialValue problem until a restart supplies one.
+    /// </summary>
+    Missing = 4,
 }
 
 /// <summary>How an old field's value becomes the new field's type (research/migration.md §7.3).</summary>

@@ -388,6 +388,11 @@ internal sealed class MigrationExecutor
                         // The helper is declared with the field's own type, so its return type is the field's.
                         pending.Add((PendingField.Create(step, initializer.ReturnType, null, initializer, Fallback(world, step), InstanceValues(world, step)), step.NewField, "InitializerFailed"));
                         break;
+                    case FieldSource.Missing:
+                        var missingType = TypeNameResolver.Resolve(step.NewField.TypeName, world)
+                            ?? throw new MigrationPlanException($"type {step.NewField.TypeName} of new field {step.NewField.Name} is not loaded");
+                        pending.Add((PendingField.Create(step, missingType, null, null, Fallback(world, step), InstanceValues(world, step)), step.NewField, "MissingInitialValue"));
+                        break;
                     case FieldSource.Default:
                         // A field the delta adds reads default(T) on every existing object: nothing to write.
                         break;

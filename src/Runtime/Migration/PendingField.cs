@@ -60,6 +60,7 @@ internal abstract class PendingField
         {
             FieldSource.OldField => PendingField<T>.FromOldField(name, oldField!, step.Conversion),
             FieldSource.Initializer => PendingField<T>.FromInitializer(name, initializer!),
+            FieldSource.Missing => PendingField<T>.WithoutValue(name),
             _ => throw new MigrationPlanException($"no pending values for source {step.Source}"),
         };
         pending.OnFailure = step.OnFailure;
@@ -199,6 +200,9 @@ internal sealed class PendingField<T> : PendingField
         return new PendingField<T>(name, convert, oldField, null);
     }
 
+    /// <summary>A field nothing can compute a value for: each instance gets what the restarts give it, or is a problem.</summary>
+    public static PendingField<T> WithoutValue(string name) => new(name, null, null, null);
+
     public static PendingField<T> FromInitializer(string name, MethodInfo initializer)
     {
         Func<T> create;
@@ -236,9 +240,13 @@ internal sealed class PendingField<T> : PendingField
                 if (!ok) Recover(instances[i], values, i, problems, error, DescribeOldValue);
             }
         }
+        else if (_initializer is null)
+        {
+            for (var i = start; i < instances.Length; i++) Recover(instances[i], values, i, problems, null, null);
+        }
         else
         {
-            var initializer = _initializer!;
+            var initializer = _initializer;
             for (var i = start; i < instances.Length; i++)
             {
                 try

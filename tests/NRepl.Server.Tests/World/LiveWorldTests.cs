@@ -468,16 +468,37 @@ public sealed class LiveWorldTests : LiveWorldFixture
     }
 
     [Test]
-    public async Task Evaluate_AddedNonNullableReferenceInitializedFromParameter_RefusedAsMissingInitialValue()
+    public async Task Evaluate_AddedNonNullableReferenceInitializedFromParameter_MissingInitialValueAnsweredWithAValue()
     {
         await Value("class Sticker(string text) { public int Uses; }");
-        await Value("var sticker = new Sticker(\"x\");");
+        await Value("var stickers = new List<Sticker> { new Sticker(\"x\"), new Sticker(\"y\") { Uses = 3 } };");
 
-        var failed = await Eval("class Sticker(string text) { public int Uses; public string Text = text; }") as EvalOutcome.Failed;
+        var request = Request("class Sticker(string text) { public int Uses; public string Text = text; }", session: "missing-1");
+        var redefining = World.EvaluateAsync(request, Deadline());
+        var condition = await Output.NextConditionAsync("missing-1", Deadline());
+        World.Stdin("missing-1", "use-value-for-all \"uses \" + self.Uses\n");
+        var outcome = await redefining;
 
-        Assert.That(failed, Is.Not.Null);
-        Assert.That(failed!.ErrorText, Does.Contain("MissingInitialValue").And.Contain("Sticker.Text").And.Contain("parameter `text`"));
-        Assert.That(await Value("sticker.Uses"), Is.EqualTo("0"));
+        var described = (IReadOnlyDictionary<string, object?>)condition["condition"]!;
+        Assert.That((described["type"], described["field"], described["failing"]), Is.EqualTo(("MissingInitialValue", "Text", 2L)));
+        Assert.That(Output.ErrOf(request.EvalId), Does.Contain("parameter `text`").And.Contain("[use-default] *"));
+        Assert.That(outcome, Is.TypeOf<EvalOutcome.Value>(), outcome.ToString());
+        Assert.That(await Value("string.Join(\",\", stickers.Select(s => s.Text))"), Is.EqualTo("\"uses 0,uses 3\""));
+        Assert.That(await Value("new Sticker(\"z\").Text"), Is.EqualTo("\"z\""), "new instances run the initializer");
+    }
+
+    [Test]
+    public async Task LoadFile_MissingInitialValue_NoOneToAskSoUseDefaultApplies()
+    {
+        await Value("class Memo { public int Id = 1; }");
+        await Value("var memo = new Memo();");
+
+        var request = Request("class Memo { public int Id = 1; public string Body; }", file: "/src/memo.cs", loadFile: true);
+        var outcome = await World.EvaluateAsync(request, Deadline());
+
+        Assert.That(outcome, Is.TypeOf<EvalOutcome.Value>(), outcome.ToString());
+        Assert.That(Output.ErrOf(request.EvalId), Does.Contain("MissingInitialValue: Memo.Body").And.Contain("default restart use-default applies"));
+        Assert.That(await Value("memo.Body is null && memo.Id == 1"), Is.EqualTo("true"));
     }
 
     [Test]

@@ -178,13 +178,15 @@ public sealed class WorldCompilerTests
     }
 
     [Test]
-    public void Compile_NonNullableReferenceFieldWithoutInitializer_RefusedAsMissingInitialValue()
+    public void Compile_NonNullableReferenceFieldWithoutInitializer_PlannedAsMissingValueForTheRestarts()
     {
         Apply("class Doc { public int Pages; }");
 
-        var text = Refused("class Doc { public int Pages; public string Title; }");
+        var result = Compile("class Doc { public int Pages; public string Title; }", "user");
 
-        Assert.That(text, Does.Contain("Doc.Title").And.Contain("MissingInitialValue"));
+        Assert.That(result, Is.TypeOf<CompileResult.Delta>(), (result as CompileResult.Failed)?.ErrorText);
+        var step = ((CompileResult.Delta)result).Migration!.Migrations.Single().Steps.Single();
+        Assert.That((step.NewField.Name, step.Source), Is.EqualTo(("Title", FieldSource.Missing)));
     }
 
     [Test]

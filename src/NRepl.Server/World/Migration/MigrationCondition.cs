@@ -65,7 +65,9 @@ internal sealed class MigrationCondition
         if (step?.Initializer is not null) restarts.Add(new Restart(UseInitializer, $"Run the field's initializer for {failing}"));
         restarts.Add(new Restart(AcceptWithDefaults, "Use the default value for every instance whose value cannot be computed, in every field of this redefinition"));
         restarts.Add(new Restart(Abort, "Abort the redefinition: every instance and method stays as it was"));
-        return new MigrationCondition(sessionId, evalId, level, problem, plan, instanceCount, fromVersion, toVersion, restarts, Abort);
+        // research/migration.md §7.9: a missing value defaults to use-default (null, with a warning) when no one is asked.
+        return new MigrationCondition(sessionId, evalId, level, problem, plan, instanceCount, fromVersion, toVersion, restarts,
+            problem.Kind == "MissingInitialValue" ? UseDefault : Abort);
     }
 
     /// <summary>
@@ -173,7 +175,8 @@ internal sealed class MigrationCondition
         }
         else sb.Append(IsHookFailure
             ? $"{Problem.Kind}: {type}.{Problem.FieldName}, version {FromVersion} -> {ToVersion}: threw for {Problem.FailingInstances} of {InstanceCount} live instance{Plural(InstanceCount)}. The redefinition is applied; those instances hold the values the implicit rules gave them (the hook's changes to them were undone). Evals and Live.Every loops wait until you answer.\n"
-            : $"{Problem.Kind}: {type}.{Problem.FieldName}{conversion}, version {FromVersion} -> {ToVersion}: {Problem.FailingInstances} of {InstanceCount} live instance{Plural(InstanceCount)} cannot get a value.\n");
+            : $"{Problem.Kind}: {type}.{Problem.FieldName}{conversion}, version {FromVersion} -> {ToVersion}: {Problem.FailingInstances} of {InstanceCount} live instance{Plural(InstanceCount)} cannot get a value"
+              + (step?.MissingBecause is { } why ? $" (the new {CSharpNames.Of(step.FieldType)} field {why})" : "") + ".\n");
         foreach (var sample in Problem.Samples) sb.Append("  ").Append(sample).Append('\n');
         sb.Append(Level > 1 ? $"Restarts (level {Level}):\n" : "Restarts:\n");
         for (var i = 0; i < Restarts.Count; i++)

@@ -91,10 +91,9 @@ internal static class MigrationPlanner
             else if (PrimaryParametersReadBy(field.Declared) is { } parameters)
             {
                 // Nothing can compute it for an instance that exists: its constructor arguments are gone.
-                if (field.Type.IsReferenceType && field.Type.NullableAnnotation == NullableAnnotation.NotAnnotated)
+                if (field.Type.IsReferenceType && field.Type.NullableAnnotation == NullableAnnotation.NotAnnotated || IsRequired(field.Declared))
                 {
-                    refusals.Add(new RefusedEdit(typeName, field.Name,
-                        $"MissingInitialValue: the new non-nullable field ({Display(field.Type)}) is initialized from the primary constructor's {parameters}, which the live instances were not made with, so they would hold null; make it nullable, or give it an initializer that does not use the parameters"));
+                    steps.Add(Missing(field, $"is initialized from the primary constructor's {parameters}, which the live instances were not made with"));
                 }
                 else
                 {
@@ -107,10 +106,10 @@ internal static class MigrationPlanner
             {
                 steps.Add(new FieldMigrationStep(field.Name, field.MetadataName, ClrTypeNames.Of(field.Type), FieldSource.Initializer, null, null, Conversion.Identity, initializer, CSharp(field.Type)));
             }
-            else if (field.Type.IsReferenceType && field.Type.NullableAnnotation == NullableAnnotation.NotAnnotated)
+            else if (field.Type.IsReferenceType && field.Type.NullableAnnotation == NullableAnnotation.NotAnnotated || IsRequired(field.Declared))
             {
-                refusals.Add(new RefusedEdit(typeName, field.Name,
-                    $"MissingInitialValue: the new non-nullable field ({Display(field.Type)}) has no initializer, so the live instances would hold null; give it an initializer or make it nullable"));
+                // The constructor never ran for these objects: null would break what the compiler assumes (CS8618's premise).
+                steps.Add(Missing(field, "has no initializer"));
             }
             else
             {
@@ -172,6 +171,15 @@ internal static class MigrationPlanner
         }
         return found;
     }
+
+    /// <summary>A new field the live instances can get no value for by themselves: MissingInitialValue, answered with restarts.</summary>
+    private static FieldMigrationStep Missing(LayoutField field, string why) =>
+        new(field.Name, field.MetadataName, ClrTypeNames.Of(field.Type), FieldSource.Missing, null, null, Conversion.Identity, null, CSharp(field.Type))
+        {
+            MissingBecause = why,
+        };
+
+    private static bool IsRequired(ISymbol declared) => declared is IFieldSymbol { IsRequired: true } or IPropertySymbol { IsRequired: true };
 
     /// <summary>A plan that migrates no instance field (only static ones).</summary>
     public static TypeMigrationPlan Empty(INamedTypeSymbol type) => new(

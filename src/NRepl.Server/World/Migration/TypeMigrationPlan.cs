@@ -20,7 +20,11 @@ internal sealed record FieldMigrationStep(
     Conversion Conversion,
     (TypeSyntax Type, ExpressionSyntax Value)? Initializer = null,
     string FieldTypeCSharp = "object",
-    string? OldFieldTypeCSharp = null);
+    string? OldFieldTypeCSharp = null)
+{
+    /// <summary>For <see cref="FieldSource.Missing"/>: why the live instances have no value (shown with the condition).</summary>
+    public string? MissingBecause { get; init; }
+}
 
 /// <summary>
 /// The migration of one world type's live instances to its new shape, planned before anything is
