@@ -76,6 +76,8 @@ internal sealed class MigrationExecutor
             var prepared = Plan(request);
             var problems = new List<MigrationProblem>();
             foreach (var type in prepared.Types) type.Compute(problems);
+            // replace-type: the replaced instances that object- or interface-typed slots hold are found now too.
+            if (TypeReplacer.Current is { } replacer && _world.Assembly is { } worldAssembly) replacer.FindSlots(worldAssembly);
             prepared.HasProblems = problems.Count > 0;
             _prepared = prepared;
             reply = new MigrationPrepared(request.RequestId, [.. prepared.Types.Select(t => t.Instances.Length)], [.. problems], null);
@@ -160,7 +162,11 @@ internal sealed class MigrationExecutor
                 }
                 WriteDiscardedBags(prepared);
                 // The roots now lead to the new instances: they join the registry, and the ones left behind are counted.
-                if (TypeReplacer.Current is { } replacer) warnings = [.. warnings, .. replacer.Commit()];
+                if (TypeReplacer.Current is { } replacer)
+                {
+                    replacer.WriteSlots();
+                    warnings = [.. warnings, .. replacer.Commit()];
+                }
                 foreach (var type in prepared.Types) type.Hook?.Bind();
                 if (request.RestoreSnapshot) RestoreReverted(request.RequestId);
             }

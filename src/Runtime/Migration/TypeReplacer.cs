@@ -22,6 +22,9 @@ internal sealed class TypeReplacer
     private readonly Dictionary<Type, FieldInfo[]> _fields = [];
     private readonly Dictionary<Type, int> _moved = [];
 
+    // Slots of a wider declared type (object, an interface) that hold a replaced instance, and its replacement.
+    private readonly List<(Action<object?> Write, object? Value)> _slots = [];
+
     private TypeReplacer(Dictionary<Type, Type> types) => _types = types;
 
     /// <summary>The replacement of the migration being prepared or committed (migration steps run one at a time, on one thread).</summary>
@@ -45,6 +48,121 @@ internal sealed class TypeReplacer
         var replacer = Current ?? throw new InvalidOperationException("No type replacement is being prepared.");
         return replacer.TryConvert(value, target, out result);
     }
+
+    /// <summary>
+    /// At prepare, after the typed conversions: walks everything the world's static fields and variables
+    /// lead to (world objects' fields, arrays, lists and dictionary values, through any type) for slots
+    /// whose declared type is wider than the replaced type (<c>object</c>, an interface, a base), which no
+    /// typed conversion rewrites, and notes the replacement for each. Nothing is written.
+    /// </summary>
+    public void FindSlots(Assembly world)
+    {
+        var visited = new HashSet<object>(ReferenceEqualityComparer.Instance);
+        var pending = new Stack<object>();
+        void Visit(object? value, Type slotType, Action<object?> write)
+        {
+            if (value is null) return;
+            if (_types.ContainsKey(value.GetType()))
+            {
+                // A slot typed with the replaced type itself is retyped, and converted, by the typed plan.
+                if (slotType.IsAssignableFrom(_types[value.GetType()]) && TryConvert(value, slotType, out var replacement)) _slots.Add((write, replacement));
+                return;
+            }
+            if (!value.GetType().IsValueType && visited.Add(value)) pending.Push(value);
+        }
+
+        foreach (var type in WorldTypes(world))
+        {
+            foreach (var field in Newest(type.GetFields(BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly)))
+            {
+                if (field.IsLiteral || field.FieldType.IsPointer || field.FieldType.IsByRefLike) continue;
+                var slot = field;
+                Visit(field.GetValue(null), field.FieldType, v => slot.SetValue(null, v));
+            }
+        }
+        foreach (var created in _created.Where(c => !c.GetType().IsValueType)) pending.Push(created);
+
+        while (pending.TryPop(out var current))
+        {
+            try
+            {
+                Walk(current);
+            }
+            catch (InvalidOperationException)
+            {
+                // A collection another thread changed while it was walked: what it holds is not replaced.
+            }
+        }
+
+        void Walk(object current)
+        {
+            var type = current.GetType();
+            if (current is Array { Rank: 1 } array && !type.GetElementType()!.IsValueType)
+            {
+                for (var i = 0; i < array.Length; i++)
+                {
+                    var index = i;
+                    Visit(array.GetValue(i), type.GetElementType()!, v => array.SetValue(v, index));
+                }
+            }
+            else if (current is IList list && type.IsGenericType)
+            {
+                var element = type.GetGenericArguments()[0];
+                for (var i = 0; i < list.Count; i++)
+                {
+                    var index = i;
+                    Visit(list[i], element, v => list[index] = v);
+                }
+            }
+            else if (current is IDictionary dictionary && type.IsGenericType && type.GetGenericArguments() is [var keyType, var valueType])
+            {
+                foreach (DictionaryEntry entry in dictionary)
+                {
+                    var key = entry.Key;
+                    Visit(key, typeof(void), _ => { }); // keys are walked, never replaced (their hash would change)
+                    Visit(entry.Value, valueType, v => dictionary[key] = v);
+                }
+            }
+            else if (type.Assembly == world)
+            {
+                foreach (var field in Fields(type))
+                {
+                    if (field.FieldType.IsPointer || field.FieldType.IsByRefLike) continue;
+                    var slot = field;
+                    var owner = current;
+                    Visit(field.GetValue(current), field.FieldType, v => slot.SetValue(owner, v));
+                }
+            }
+            else if (current is IEnumerable items and not string)
+            {
+                foreach (var item in items) Visit(item, typeof(void), _ => { });
+            }
+        }
+    }
+
+    /// <summary>At commit: writes the replacements <see cref="FindSlots"/> found.</summary>
+    public void WriteSlots()
+    {
+        foreach (var (write, value) in _slots) write(value);
+    }
+
+    private static IEnumerable<Type> WorldTypes(Assembly world)
+    {
+        Type[] types;
+        try
+        {
+            types = world.GetTypes();
+        }
+        catch (ReflectionTypeLoadException e)
+        {
+            types = [.. e.Types.OfType<Type>()];
+        }
+        return types.Where(t => !t.ContainsGenericParameters);
+    }
+
+    /// <summary>Of the fields of one type that share a name (a retype leaves the old behind), the newest.</summary>
+    private static IEnumerable<FieldInfo> Newest(IEnumerable<FieldInfo> fields) =>
+        fields.GroupBy(f => f.Name).Select(g => g.MaxBy(f => f.MetadataToken)!);
 
     /// <summary>At commit, once the roots are written: the new instances join the registry; returns a report line per replaced type.</summary>
     public IEnumerable<string> Commit()

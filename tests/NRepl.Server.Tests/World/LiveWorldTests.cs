@@ -133,6 +133,13 @@ public sealed class LiveWorldTests : LiveWorldFixture
     }
 
     [Test]
+    public async Task Evaluate_TopLevelArrayWithInitializerList_IsAVariable()
+    {
+        Assert.That(await Value("int[] primes = { 2, 3, 5 }; primes.Sum()"), Is.EqualTo("10"));
+        Assert.That(await Value("primes[2]"), Is.EqualTo("5"));
+    }
+
+    [Test]
     public async Task Evaluate_LastValues_AreSessionScoped()
     {
         await Value("40 + 2", session: "values-a");

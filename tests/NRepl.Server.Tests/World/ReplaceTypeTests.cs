@@ -98,6 +98,27 @@ public sealed class ReplaceTypeTests : LiveWorldFixture
     }
 
     [Test]
+    public async Task ReplaceType_SlotsOfWiderTypes_ObjectVariablesListsDictionariesAndFields_HoldTheNewInstances()
+    {
+        await Value("class Gem { public int Carats = 1; }");
+        await Value("class Pouch { public object? Any; public List<object> Loose = new(); }");
+        await Value("var gems = new List<Gem> { new Gem { Carats = 2 }, new Gem { Carats = 3 }, new Gem { Carats = 4 } };");
+        await Value("object first = gems[0]; var bag = new List<object> { gems[1], 5 }; var byName = new Dictionary<string, object> { [\"x\"] = gems[2] }; var pouch = new Pouch { Any = gems[0] }; pouch.Loose.Add(gems[2]); object[] arr = { gems[1] };");
+
+        var request = Request("class Gem : IComparable<Gem> { public int Carats = 1; public int CompareTo(Gem? g) => Carats.CompareTo(g?.Carats); }", session: "shape-slots");
+        var redefining = World.EvaluateAsync(request, Deadline());
+        await Output.NextConditionAsync("shape-slots", Deadline());
+        World.Stdin("shape-slots", "0\n");
+        var outcome = await redefining;
+
+        Assert.That(outcome, Is.TypeOf<EvalOutcome.Value>(), outcome.ToString());
+        Assert.That(Output.ErrOf(request.EvalId), Does.Contain("Gem: 3 live instances moved to the new type").And.Not.Contain("not reachable"));
+        Assert.That(await Value("ReferenceEquals(first, gems[0]) && ReferenceEquals(bag[0], gems[1]) && ReferenceEquals(byName[\"x\"], gems[2]) && ReferenceEquals(pouch.Any, gems[0]) && ReferenceEquals(pouch.Loose[0], gems[2]) && ReferenceEquals(arr[0], gems[1])"),
+            Is.EqualTo("true"));
+        Assert.That(await Value("new object[] { first, bag[0], byName[\"x\"], pouch.Any!, arr[0] }.All(o => o is IComparable<Gem>) && (int)bag[1] == 5"), Is.EqualTo("true"));
+    }
+
+    [Test]
     public async Task InterfaceAdded_AbortLeavesEverythingAsItWas()
     {
         await Value("class Lamp { public int Watts = 40; }");

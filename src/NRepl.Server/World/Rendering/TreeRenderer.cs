@@ -116,7 +116,17 @@ internal static class TreeRenderer
                 case FieldDeclarationSyntax field:
                     foreach (var declarator in field.Declaration.Variables.Where(v => v.Initializer is not null))
                     {
-                        builder.Original(declarator.SpanStart, declarator.Span.End);
+                        if (declarator.Initializer!.Value is InitializerExpressionSyntax { RawKind: (int)SyntaxKind.ArrayInitializerExpression } array)
+                        {
+                            // `int[] xs = { 1, 2 };` declares; as an assignment to the variable's field it needs `new int[]`.
+                            builder.Original(declarator.SpanStart, declarator.Initializer.EqualsToken.Span.End);
+                            builder.Hidden($" new {field.Declaration.Type} ");
+                            builder.Original(array.SpanStart, array.Span.End);
+                        }
+                        else
+                        {
+                            builder.Original(declarator.SpanStart, declarator.Span.End);
+                        }
                         builder.Hidden(";");
                     }
                     break;
