@@ -283,6 +283,10 @@ internal sealed class WorldCompiler
             {
                 versions = versions.SetItem(migration.TypeName, migration.ToVersion);
             }
+            foreach (var replacement in stage?.Replacements ?? [])
+            {
+                versions = versions.SetItem(replacement.NewTypeName, replacement.FromVersion + 1);
+            }
             var next = new WorldSnapshot(_definitions.ToImmutable(), _usings.ToImmutable(), _holders.ToImmutable(), evalTree,
                 candidate, main.Baseline!, heapSize, generation) { ShapeVersions = versions };
             return new CompileResult.Delta(next, metadataBytes, main.IL, main.Pdb, token, Summary(candidate), initializers, stage)

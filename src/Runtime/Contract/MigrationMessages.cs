@@ -57,11 +57,14 @@ public enum Conversion : byte
     Replace = 11,
 }
 
-/// <summary>A world type replaced by a new one (both by full name, nested types with '+').</summary>
-public sealed record TypeReplacement(string OldTypeName, string NewTypeName)
+/// <summary>
+/// A world type replaced by a new one (both by full name, nested types with '+'); <see cref="FromVersion"/> is
+/// the old type's shape version (the new type's hook is told it moves to the next one).
+/// </summary>
+public sealed record TypeReplacement(string OldTypeName, string NewTypeName, int FromVersion = 1)
 {
-    internal void Write(BinaryWriter w) { w.Write(OldTypeName); w.Write(NewTypeName); }
-    internal static TypeReplacement Read(BinaryReader r) => new(r.ReadString(), r.ReadString());
+    internal void Write(BinaryWriter w) { w.Write(OldTypeName); w.Write(NewTypeName); w.Write(FromVersion); }
+    internal static TypeReplacement Read(BinaryReader r) => new(r.ReadString(), r.ReadString(), r.ReadInt32());
 }
 
 /// <summary>What happens to an instance whose new value cannot be computed (a tier-2 check fails, the initializer throws).</summary>

@@ -17,6 +17,7 @@ namespace NRepl.Runtime.Migration;
 internal sealed class TypeReplacer
 {
     private readonly Dictionary<Type, Type> _types;
+    private readonly Dictionary<Type, int> _fromVersions = [];
     private readonly Dictionary<object, object> _replaced = new(ReferenceEqualityComparer.Instance);
     private readonly List<object> _created = [];
     private readonly Dictionary<Type, FieldInfo[]> _fields = [];
@@ -39,7 +40,12 @@ internal sealed class TypeReplacer
             var now = world.GetType(replacement.NewTypeName) ?? throw new MigrationPlanException($"replacing type {replacement.NewTypeName} is not in the world (the helpers generation adds it)");
             types[old] = now;
         }
-        return new TypeReplacer(types);
+        var replacer = new TypeReplacer(types);
+        foreach (var replacement in replacements)
+        {
+            if (world.GetType(replacement.OldTypeName) is { } old) replacer._fromVersions[old] = replacement.FromVersion;
+        }
+        return replacer;
     }
 
     /// <summary>Called by the compiled conversions of <see cref="Conversion.Replace"/>.</summary>
@@ -279,8 +285,53 @@ internal sealed class TypeReplacer
             throw new MigrationPlanException(
                 $"{Printing.TypeNames.Of(oldType)}.{name} holds a {(value is null ? "null" : Printing.TypeNames.Of(value.GetType()))} that cannot become a {Printing.TypeNames.Of(field.FieldType)}");
         }
-        return created;
+        return RunHook(old, oldType, created, newType);
     }
+
+    /// <summary>
+    /// The new type's migration hook, as for a migration in place (<c>OnRedefined(ctx)</c>, or the static
+    /// <c>Migrate(migrated, ctx)</c>, the form structs need): it runs while preparing, on the new instance
+    /// nothing can see yet, so a hook that throws is a problem of this redefinition and abort undoes nothing.
+    /// </summary>
+    private object RunHook(object old, Type oldType, object created, Type newType)
+    {
+        var instanceHook = newType.GetMethod("OnRedefined", BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly, [typeof(MigrationContext)]);
+        var staticHook = newType.GetMethod("Migrate", BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly, [newType, typeof(MigrationContext)]);
+        if (instanceHook?.ReturnType != typeof(void)) instanceHook = null;
+        if (staticHook?.ReturnType != newType) staticHook = null;
+        if (instanceHook is null && staticHook is null) return created;
+
+        var oldFields = Fields(oldType);
+        var newNames = Fields(newType).Select(f => InstanceFields.DisplayName(f.Name)).ToHashSet(StringComparer.Ordinal);
+        var oldValues = oldFields.ToDictionary(f => InstanceFields.DisplayName(f.Name), f => f.GetValue(old), StringComparer.Ordinal);
+        var added = newNames.Where(n => !oldValues.ContainsKey(n)).ToList().AsReadOnly();
+        var discarded = oldValues.Where(p => !newNames.Contains(p.Key) && p.Value is not null && !IsDefault(p.Value)).ToDictionary(p => p.Key, p => p.Value);
+        var from = _fromVersions.GetValueOrDefault(oldType, 1);
+        var context = new MigrationContext(newType, from, from + 1, added, oldValues.AsReadOnly(), discarded.AsReadOnly());
+        try
+        {
+            if (instanceHook is not null)
+            {
+                instanceHook.Invoke(created, BindingFlags.DoNotWrapExceptions, null, [context], null);
+                return created;
+            }
+            var result = staticHook!.Invoke(null, BindingFlags.DoNotWrapExceptions, null, [created, context], null)
+                ?? throw new InvalidOperationException($"{newType.Name}.Migrate returned null");
+            if (newType.IsValueType || ReferenceEquals(result, created))
+            {
+                _replaced[old] = result; // a struct's hook returns the value itself
+                return result;
+            }
+            foreach (var field in Fields(newType)) field.SetValue(created, field.GetValue(result));
+            return created;
+        }
+        catch (Exception e) when (e is not MigrationPlanException)
+        {
+            throw new MigrationPlanException($"{newType.Name}.{(instanceHook is not null ? "OnRedefined" : "Migrate")} threw: {e.GetType().FullName}: {e.Message}");
+        }
+    }
+
+    private static bool IsDefault(object value) => value.GetType().IsValueType && value.Equals(Activator.CreateInstance(value.GetType()));
 
     /// <summary>Numbers whose type changed with the replacement: kept when the value survives the round trip (tiers 1 and 2).</summary>
     private static bool TryNumeric(object? value, Type target, out object? result)

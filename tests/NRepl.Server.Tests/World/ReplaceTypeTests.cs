@@ -119,6 +119,48 @@ public sealed class ReplaceTypeTests : LiveWorldFixture
     }
 
     [Test]
+    public async Task ReplaceType_RunsTheNewTypesHook_StaticFormForStructs_InstanceFormForClasses()
+    {
+        await Value("struct Temp { public double C; }");
+        await Value("class Probe { public string Site = \"\"; public int Reads; }");
+        await Value("var temps = new List<Temp> { new Temp { C = 20 }, new Temp { C = 100 } }; var probes = new List<Probe> { new Probe { Site = \"roof\", Reads = 4 } };");
+
+        var structRequest = Request("struct Temp { public double C; public double F; static Temp Migrate(Temp t, MigrationContext ctx) => t with { F = ctx.OldValue<double>(\"C\") * 9 / 5 + 32 }; }", session: "hook-struct");
+        var redefining = World.EvaluateAsync(structRequest, Deadline());
+        await Output.NextConditionAsync("hook-struct", Deadline());
+        World.Stdin("hook-struct", "replace-type\n");
+        var structOutcome = await redefining;
+
+        var classRequest = Request("class Probe : IDisposable { public string Label = \"\"; public int Reads; public void Dispose() { } void OnRedefined(MigrationContext ctx) => Label = $\"{ctx.Discarded[\"Site\"]}:{Reads} v{ctx.FromVersion}->v{ctx.ToVersion} +{string.Join(\",\", ctx.Added)}\"; }", session: "hook-class");
+        redefining = World.EvaluateAsync(classRequest, Deadline());
+        await Output.NextConditionAsync("hook-class", Deadline());
+        World.Stdin("hook-class", "replace-type\n");
+        var classOutcome = await redefining;
+
+        Assert.That(structOutcome, Is.TypeOf<EvalOutcome.Value>(), structOutcome.ToString());
+        Assert.That(await Value("string.Join(\",\", temps.Select(t => t.F))"), Is.EqualTo("\"68,212\""));
+        Assert.That(classOutcome, Is.TypeOf<EvalOutcome.Value>(), classOutcome.ToString());
+        Assert.That(await Value("probes[0].Label"), Is.EqualTo("\"roof:4 v1->v2 +Label\""));
+    }
+
+    [Test]
+    public async Task ClassBecomesStruct_ReplaceType_ValuesCopiedIntoTheStruct()
+    {
+        await Value("class Pixel { public int X; public int Y; }");
+        await Value("var pixels = new List<Pixel> { new Pixel { X = 1, Y = 2 } }; Pixel corner = pixels[0];");
+
+        var request = Request("struct Pixel { public int X; public int Y; }", session: "shape-kind");
+        var redefining = World.EvaluateAsync(request, Deadline());
+        await Output.NextConditionAsync("shape-kind", Deadline());
+        World.Stdin("shape-kind", "0\n");
+        var outcome = await redefining;
+
+        Assert.That(Output.ErrOf(request.EvalId), Does.Contain("changing a class into a struct"));
+        Assert.That(outcome, Is.TypeOf<EvalOutcome.Value>(), outcome.ToString());
+        Assert.That(await Value("pixels[0].X + pixels[0].Y + corner.Y + \",\" + typeof(Pixel).IsValueType"), Is.EqualTo("\"5,True\""));
+    }
+
+    [Test]
     public async Task InterfaceAdded_AbortLeavesEverythingAsItWas()
     {
         await Value("class Lamp { public int Watts = 40; }");

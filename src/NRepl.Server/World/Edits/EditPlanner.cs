@@ -173,7 +173,7 @@ internal sealed class EditPlanner
             var oldName = ClrTypeNames.Of(DeclaredType(_old.Compilation, old.Tree).Symbol);
             var newName = ClrTypeNames.Of(DeclaredType(_new, now.Tree).Symbol);
             _replacements[oldName] = newName;
-            _plan.Replacements.Add(new NRepl.Runtime.Contract.TypeReplacement(oldName, newName));
+            _plan.Replacements.Add(new NRepl.Runtime.Contract.TypeReplacement(oldName, newName, _old.ShapeVersionOf(oldName)));
         }
     }
 
