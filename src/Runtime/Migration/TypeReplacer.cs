@@ -68,10 +68,10 @@ internal sealed class TypeReplacer
         void Visit(object? value, Type slotType, Action<object?> write)
         {
             if (value is null) return;
-            if (_types.ContainsKey(value.GetType()))
+            if (Replacing(value.GetType()) is { } replacingType)
             {
                 // A slot typed with the replaced type itself is retyped, and converted, by the typed plan.
-                if (slotType.IsAssignableFrom(_types[value.GetType()]) && TryConvert(value, slotType, out var replacement)) _slots.Add((write, replacement));
+                if (slotType.IsAssignableFrom(replacingType) && TryConvert(value, slotType, out var replacement)) _slots.Add((write, replacement));
                 return;
             }
             if (!value.GetType().IsValueType && visited.Add(value)) pending.Push(value);
@@ -179,7 +179,7 @@ internal sealed class TypeReplacer
         {
             var moved = _moved.GetValueOrDefault(old);
             var line = $"{TypeNames(now)}: {moved} live {(old.IsValueType ? "value" : "instance")}{(moved == 1 ? "" : "s")} moved to the new type";
-            if (!old.IsValueType)
+            if (!old.IsValueType && !old.IsGenericTypeDefinition)
             {
                 // Tracked types: the registry knows the instances no converted value led to.
                 var left = InstanceRegistry.LiveInstances(old, includeSubtypes: false).Count(o => !_replaced.ContainsKey(o));
@@ -269,7 +269,8 @@ internal sealed class TypeReplacer
         var created = RuntimeHelpers.GetUninitializedObject(newType);
         _replaced[old] = created; // before the fields: a field may lead back to this instance
         _created.Add(created);
-        _moved[oldType] = _moved.GetValueOrDefault(oldType) + 1;
+        var key = oldType.IsConstructedGenericType ? oldType.GetGenericTypeDefinition() : oldType;
+        _moved[key] = _moved.GetValueOrDefault(key) + 1;
         var oldFields = Fields(oldType);
         foreach (var field in Fields(newType))
         {
@@ -363,14 +364,19 @@ internal sealed class TypeReplacer
         return _fields[type] = [.. newest.Values];
     }
 
-    /// <summary>The new type for instances of <paramref name="type"/>, if it was replaced.</summary>
-    private Type? Replacing(Type type) => _types.GetValueOrDefault(type);
+    /// <summary>The new type for instances of <paramref name="type"/>: its replacement, or for a replaced generic type the replacement closed over the same (mapped) arguments.</summary>
+    private Type? Replacing(Type type)
+    {
+        if (_types.TryGetValue(type, out var replacing)) return replacing;
+        if (!type.IsConstructedGenericType || !_types.TryGetValue(type.GetGenericTypeDefinition(), out var definition)) return null;
+        return definition.MakeGenericType([.. type.GetGenericArguments().Select(a => Replacing(a) ?? a)]);
+    }
 
     /// <summary>Whether a value of this type can hold replaced instances directly or through its type arguments or elements.</summary>
     private bool Mentions(Type type)
     {
         if (_types.ContainsKey(type)) return true;
         if (type.HasElementType) return Mentions(type.GetElementType()!);
-        return type.IsGenericType && type.GetGenericArguments().Any(Mentions);
+        return type.IsGenericType && (_types.ContainsKey(type.GetGenericTypeDefinition()) || type.GetGenericArguments().Any(Mentions));
     }
 }

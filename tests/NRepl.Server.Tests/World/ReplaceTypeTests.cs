@@ -161,6 +161,24 @@ public sealed class ReplaceTypeTests : LiveWorldFixture
     }
 
     [Test]
+    public async Task MemberAddedToGenericClass_ReplaceType_ConvertsEachConstructedType()
+    {
+        await Value("class Crate<T> { public T? Content; }");
+        await Value("var crates = new List<Crate<int>> { new Crate<int> { Content = 5 } }; var labelled = new Dictionary<string, Crate<string>> { [\"a\"] = new Crate<string> { Content = \"x\" } }; object loose = labelled[\"a\"];");
+
+        var request = Request("class Crate<T> { public T? Content; public int Opened; public T? Open() { Opened++; return Content; } }", session: "shape-generic");
+        var redefining = World.EvaluateAsync(request, Deadline());
+        await Output.NextConditionAsync("shape-generic", Deadline());
+        World.Stdin("shape-generic", "0\n");
+        var outcome = await redefining;
+
+        Assert.That(Output.ErrOf(request.EvalId), Does.Contain("cannot be added to a live generic type").Or.Contain("generic types are not tracked"));
+        Assert.That(outcome, Is.TypeOf<EvalOutcome.Value>(), outcome.ToString());
+        Assert.That(Output.ErrOf(request.EvalId), Does.Contain("Crate<T>: 2 live instances moved to the new type"));
+        Assert.That(await Value("crates[0].Open() + labelled[\"a\"].Open() + crates[0].Opened + \",\" + ReferenceEquals(loose, labelled[\"a\"])"), Is.EqualTo("\"5x1,True\""));
+    }
+
+    [Test]
     public async Task InterfaceAdded_AbortLeavesEverythingAsItWas()
     {
         await Value("class Lamp { public int Watts = 40; }");

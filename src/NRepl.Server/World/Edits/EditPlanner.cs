@@ -146,7 +146,7 @@ internal sealed class EditPlanner
         {
             // A new type, or the new type replacing an old one (which just leaves the source). When the
             // helpers generation of a replacement already added it, this generation plans against that copy.
-            var staged = _old.Compilation.GetTypeByMetadataName(newType.ToDisplayString(MetadataNameFormat));
+            var staged = newType.ContainingType is null ? _old.Compilation.GetTypeByMetadataName($"{newType.ContainingNamespace.ToDisplayString()}.{newType.MetadataName}") : null;
             if (staged is not null && DeclarationOf(staged) is { } stagedDecl) PlanType(staged, newType, stagedDecl, newDecl);
             else _plan.Insert(newType);
             if (replaced)
@@ -170,8 +170,10 @@ internal sealed class EditPlanner
         foreach (var change in changes)
         {
             if (change is not { Old: { } old, New: { } now } || now.Definition.Kind != DefinitionKind.Type || old.Definition.ReplacedInto == now.Definition.ReplacedInto) continue;
-            var oldName = ClrTypeNames.Of(DeclaredType(_old.Compilation, old.Tree).Symbol);
-            var newName = ClrTypeNames.Of(DeclaredType(_new, now.Tree).Symbol);
+            // Definitions by metadata name (Crate`1, not Crate`1[T]): a generic type's instances are of its constructed types.
+            static string NameOf(INamedTypeSymbol type) => $"{type.ContainingNamespace.ToDisplayString()}.{type.MetadataName}";
+            var oldName = NameOf(DeclaredType(_old.Compilation, old.Tree).Symbol);
+            var newName = NameOf(DeclaredType(_new, now.Tree).Symbol);
             _replacements[oldName] = newName;
             _plan.Replacements.Add(new NRepl.Runtime.Contract.TypeReplacement(oldName, newName, _old.ShapeVersionOf(oldName)));
         }
@@ -198,8 +200,7 @@ internal sealed class EditPlanner
         var typeName = newType.ToDisplayString(SymbolDisplayFormat.CSharpShortErrorMessageFormat);
         var before = _plan.Refusals.Count;
         var shapesBefore = _plan.ShapeChanges.Count;
-        // Generic types are left out: a later delta cannot name the fields of a generic type an earlier one added (CS7101).
-        var replaceable = replaceableKey is not null && !_reverting && oldType.ContainingType is null && !oldType.IsGenericType && !newType.IsGenericType
+        var replaceable = replaceableKey is not null && !_reverting && oldType.ContainingType is null
             && oldType.TypeKind is TypeKind.Class or TypeKind.Struct && newType.TypeKind is TypeKind.Class or TypeKind.Struct;
         var shapeKey = replaceable ? replaceableKey : null;
         CheckShape(oldType, newType, typeName, shapeKey);
@@ -251,7 +252,7 @@ internal sealed class EditPlanner
             if (oldMember is null)
             {
                 if (newMember.IsImplicitlyDeclared) continue;
-                PlanAddedTypeMember(newType, newMember, typeName);
+                PlanAddedTypeMember(newType, newMember, typeName, shapeKey);
                 continue;
             }
             // A record's synthesized members and a class's implicit constructor (which runs the field
@@ -290,7 +291,7 @@ internal sealed class EditPlanner
         }
     }
 
-    private void PlanAddedTypeMember(INamedTypeSymbol type, ISymbol member, string typeName)
+    private void PlanAddedTypeMember(INamedTypeSymbol type, ISymbol member, string typeName, string? shapeKey)
     {
         switch (member)
         {
@@ -306,7 +307,8 @@ internal sealed class EditPlanner
                 return;
             case IMethodSymbol or IPropertySymbol or IEventSymbol when type.IsGenericType:
                 // Inserting into an already-instantiated generic type crashed the process (research/enc-edits.md §3).
-                Refuse(typeName, member.Name, "members cannot be added to a live generic type");
+                if (shapeKey is not null) _plan.ShapeChanges.Add(new ShapeChange(shapeKey, typeName, "members cannot be added to a live generic type"));
+                else Refuse(typeName, member.Name, "members cannot be added to a live generic type");
                 return;
         }
         _plan.Insert(member);
@@ -672,8 +674,4 @@ internal sealed class EditPlanner
         }
         return clrTypeName;
     }
-
-    private static readonly SymbolDisplayFormat MetadataNameFormat = new(
-        typeQualificationStyle: SymbolDisplayTypeQualificationStyle.NameAndContainingTypesAndNamespaces,
-        genericsOptions: SymbolDisplayGenericsOptions.None);
 }
