@@ -37,6 +37,16 @@ public abstract class LiveWorldFixture
     private protected async Task<EvalOutcome> Eval(string code, string session = "s1") =>
         await World.EvaluateAsync(Request(code, session), Deadline());
 
+    /// <summary>Evaluates <paramref name="code"/>, which raises a condition, answers it on stdin with <paramref name="answer"/>, and returns how the eval ended.</summary>
+    private protected async Task<(EvalOutcome Outcome, IReadOnlyDictionary<string, object?> Condition, EvalRequest Request)> Answered(string code, string session, string answer)
+    {
+        var request = Request(code, session);
+        var evaluating = World.EvaluateAsync(request, Deadline());
+        var condition = await Output.NextConditionAsync(session, Deadline());
+        World.Stdin(session, answer + "\n");
+        return (await evaluating, condition, request);
+    }
+
     private protected async Task<string> Value(string code, string session = "s1")
     {
         var outcome = await Eval(code, session);

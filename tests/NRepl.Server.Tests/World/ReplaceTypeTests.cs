@@ -48,11 +48,7 @@ public sealed class ReplaceTypeTests : LiveWorldFixture
         await Value("Func<string> MakePeek() { var h = new Squire { Name = \"h\" }; return () => h.Name; }");
         await Value("var peek = MakePeek();");
 
-        var request = Request("record class Squire { public string Name = \"s\"; }", session: "shape-3");
-        var redefining = World.EvaluateAsync(request, Deadline());
-        await Output.NextConditionAsync("shape-3", Deadline());
-        World.Stdin("shape-3", "replace-type\n");
-        var outcome = await redefining;
+        var (outcome, _, request) = await Answered("record class Squire { public string Name = \"s\"; }", "shape-3", "replace-type");
 
         Assert.That(outcome, Is.TypeOf<EvalOutcome.Value>(), outcome.ToString());
         Assert.That(Output.ErrOf(request.EvalId), Does.Contain("Squire: 2 live instances moved to the new type; 1 not reachable"));
@@ -86,11 +82,7 @@ public sealed class ReplaceTypeTests : LiveWorldFixture
         await Value("struct Vec { public int X; public int Y; }");
         await Value("var origin = new Vec { X = 1, Y = 2 }; var path = new List<Vec> { origin, new Vec { X = 3, Y = 4 } };");
 
-        var request = Request("struct Vec { public long X; public int Y; public int Z; public long Sum() => X + Y + Z; }", session: "shape-struct");
-        var redefining = World.EvaluateAsync(request, Deadline());
-        var condition = await Output.NextConditionAsync("shape-struct", Deadline());
-        World.Stdin("shape-struct", "0\n");
-        var outcome = await redefining;
+        var (outcome, _, request) = await Answered("struct Vec { public long X; public int Y; public int Z; public long Sum() => X + Y + Z; }", "shape-struct", "0");
 
         Assert.That(Output.ErrOf(request.EvalId), Does.Contain("Vec.Z: adding an instance field (int) needs its live instances migrated, and a struct's instances are values"));
         Assert.That(outcome, Is.TypeOf<EvalOutcome.Value>(), outcome.ToString());
@@ -105,11 +97,7 @@ public sealed class ReplaceTypeTests : LiveWorldFixture
         await Value("var gems = new List<Gem> { new Gem { Carats = 2 }, new Gem { Carats = 3 }, new Gem { Carats = 4 } };");
         await Value("object first = gems[0]; var bag = new List<object> { gems[1], 5 }; var byName = new Dictionary<string, object> { [\"x\"] = gems[2] }; var pouch = new Pouch { Any = gems[0] }; pouch.Loose.Add(gems[2]); object[] arr = { gems[1] };");
 
-        var request = Request("class Gem : IComparable<Gem> { public int Carats = 1; public int CompareTo(Gem? g) => Carats.CompareTo(g?.Carats); }", session: "shape-slots");
-        var redefining = World.EvaluateAsync(request, Deadline());
-        await Output.NextConditionAsync("shape-slots", Deadline());
-        World.Stdin("shape-slots", "0\n");
-        var outcome = await redefining;
+        var (outcome, _, request) = await Answered("class Gem : IComparable<Gem> { public int Carats = 1; public int CompareTo(Gem? g) => Carats.CompareTo(g?.Carats); }", "shape-slots", "0");
 
         Assert.That(outcome, Is.TypeOf<EvalOutcome.Value>(), outcome.ToString());
         Assert.That(Output.ErrOf(request.EvalId), Does.Contain("Gem: 3 live instances moved to the new type").And.Not.Contain("not reachable"));
@@ -125,17 +113,9 @@ public sealed class ReplaceTypeTests : LiveWorldFixture
         await Value("class Probe { public string Site = \"\"; public int Reads; }");
         await Value("var temps = new List<Temp> { new Temp { C = 20 }, new Temp { C = 100 } }; var probes = new List<Probe> { new Probe { Site = \"roof\", Reads = 4 } };");
 
-        var structRequest = Request("struct Temp { public double C; public double F; static Temp Migrate(Temp t, MigrationContext ctx) => t with { F = ctx.OldValue<double>(\"C\") * 9 / 5 + 32 }; }", session: "hook-struct");
-        var redefining = World.EvaluateAsync(structRequest, Deadline());
-        await Output.NextConditionAsync("hook-struct", Deadline());
-        World.Stdin("hook-struct", "replace-type\n");
-        var structOutcome = await redefining;
+        var (structOutcome, _, _) = await Answered("struct Temp { public double C; public double F; static Temp Migrate(Temp t, MigrationContext ctx) => t with { F = ctx.OldValue<double>(\"C\") * 9 / 5 + 32 }; }", "hook-struct", "replace-type");
 
-        var classRequest = Request("class Probe : IDisposable { public string Label = \"\"; public int Reads; public void Dispose() { } void OnRedefined(MigrationContext ctx) => Label = $\"{ctx.Discarded[\"Site\"]}:{Reads} v{ctx.FromVersion}->v{ctx.ToVersion} +{string.Join(\",\", ctx.Added)}\"; }", session: "hook-class");
-        redefining = World.EvaluateAsync(classRequest, Deadline());
-        await Output.NextConditionAsync("hook-class", Deadline());
-        World.Stdin("hook-class", "replace-type\n");
-        var classOutcome = await redefining;
+        var (classOutcome, _, _) = await Answered("class Probe : IDisposable { public string Label = \"\"; public int Reads; public void Dispose() { } void OnRedefined(MigrationContext ctx) => Label = $\"{ctx.Discarded[\"Site\"]}:{Reads} v{ctx.FromVersion}->v{ctx.ToVersion} +{string.Join(\",\", ctx.Added)}\"; }", "hook-class", "replace-type");
 
         Assert.That(structOutcome, Is.TypeOf<EvalOutcome.Value>(), structOutcome.ToString());
         Assert.That(await Value("string.Join(\",\", temps.Select(t => t.F))"), Is.EqualTo("\"68,212\""));
@@ -149,11 +129,7 @@ public sealed class ReplaceTypeTests : LiveWorldFixture
         await Value("class Pixel { public int X; public int Y; }");
         await Value("var pixels = new List<Pixel> { new Pixel { X = 1, Y = 2 } }; Pixel corner = pixels[0];");
 
-        var request = Request("struct Pixel { public int X; public int Y; }", session: "shape-kind");
-        var redefining = World.EvaluateAsync(request, Deadline());
-        await Output.NextConditionAsync("shape-kind", Deadline());
-        World.Stdin("shape-kind", "0\n");
-        var outcome = await redefining;
+        var (outcome, _, request) = await Answered("struct Pixel { public int X; public int Y; }", "shape-kind", "0");
 
         Assert.That(Output.ErrOf(request.EvalId), Does.Contain("changing a class into a struct"));
         Assert.That(outcome, Is.TypeOf<EvalOutcome.Value>(), outcome.ToString());
@@ -166,11 +142,7 @@ public sealed class ReplaceTypeTests : LiveWorldFixture
         await Value("class Crate<T> { public T? Content; }");
         await Value("var crates = new List<Crate<int>> { new Crate<int> { Content = 5 } }; var labelled = new Dictionary<string, Crate<string>> { [\"a\"] = new Crate<string> { Content = \"x\" } }; object loose = labelled[\"a\"];");
 
-        var request = Request("class Crate<T> { public T? Content; public int Opened; public T? Open() { Opened++; return Content; } }", session: "shape-generic");
-        var redefining = World.EvaluateAsync(request, Deadline());
-        await Output.NextConditionAsync("shape-generic", Deadline());
-        World.Stdin("shape-generic", "0\n");
-        var outcome = await redefining;
+        var (outcome, _, request) = await Answered("class Crate<T> { public T? Content; public int Opened; public T? Open() { Opened++; return Content; } }", "shape-generic", "0");
 
         Assert.That(Output.ErrOf(request.EvalId), Does.Contain("cannot be added to a live generic type").Or.Contain("generic types are not tracked"));
         Assert.That(outcome, Is.TypeOf<EvalOutcome.Value>(), outcome.ToString());
