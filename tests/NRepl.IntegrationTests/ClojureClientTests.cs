@@ -73,6 +73,9 @@ public sealed class ClojureClientTests
             Assert.That(facts["condition-restart"], Is.EqualTo("true"), "with numbered restarts");
             Assert.That(facts["migrated"], Is.EqualTo("\"class Probe\\nProbe: 2 live instances migrated (version 1 -> 2)\""));
             Assert.That(facts["probe-values"], Is.EqualTo("\"\\\"1,0\\\"\""), "use-default gave the value that did not fit its default");
+            Assert.That(facts["shape-condition"], Is.EqualTo("true"), "a base change raises IncompatibleShapeChange");
+            Assert.That(facts["shape-done"], Is.EqualTo("true"));
+            Assert.That(facts["marker-values"], Is.EqualTo("\"\\\"True,7\\\"\""), "replace-type chosen on stdin moved the instance to the new type");
         });
     }
 

@@ -84,6 +84,18 @@
         (line "condition-restart" (boolean (some #(re-find #"2: \[use-default\]" %) @errs)))
         (line "migrated" (value-of r)))
       (line "probe-values" (value-of (ev s1 "probes[0].Big + \",\" + probes[1].Big")))
+      ;; a shape EnC cannot give a live type: IncompatibleShapeChange, answered with replace-type on stdin
+      (ev s1 "class Marker { public int Tag; }")
+      (ev s1 "var markers = new List<Marker> { new Marker { Tag = 7 } };")
+      (let [errs (atom [])
+            r (request conn {:op "eval" :session s1 :code "class Marker : IComparable<Marker> { public int Tag; public int CompareTo(Marker? m) => 0; }"}
+                       (fn [m]
+                         (when (:err m) (swap! errs conj (:err m)))
+                         (when (= ["need-input"] (:status m))
+                           (t/send conn {:op "stdin" :session s1 :stdin "0\n" :id (next-id)}))))]
+        (line "shape-condition" (boolean (some #(re-find #"IncompatibleShapeChange: Marker" %) @errs)))
+        (line "shape-done" (boolean (some #{"done"} (:status (last r))))))
+      (line "marker-values" (value-of (ev s1 "(markers[0] is IComparable<Marker>) + \",\" + markers[0].Tag")))
       (line "end" true))))
 
 (shutdown-agents)
