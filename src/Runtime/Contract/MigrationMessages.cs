@@ -55,6 +55,11 @@ public enum Conversion : byte
     /// the old type become instances of the new one, once each, and collections holding them are rebuilt.
     /// </summary>
     Replace = 11,
+    /// <summary>
+    /// Tier 3: no implicit conversion (string ↔ number, scalar ↔ collection, unrelated types). Every
+    /// instance is a FieldConversionError until a restart gives its value (e.g. <c>int.Parse(old)</c>).
+    /// </summary>
+    None = 12,
 }
 
 /// <summary>

@@ -40,6 +40,7 @@ internal static class Conversions
                 Conversion.IntegerToEnum => IntegerToEnum(source, target),
                 Conversion.EnumByName => EnumByName(source, target),
                 Conversion.Replace => Replace(source, target),
+                Conversion.None => Expression.Constant(false), // tier 3: only a restart's value will do
                 _ => throw new MigrationPlanException($"unknown conversion {kind}"),
             };
         }

@@ -305,6 +305,21 @@ public sealed class LiveWorldTests : LiveWorldFixture
     }
 
     [Test]
+    public async Task Evaluate_StringRetypedToInt_NoImplicitConversion_AnsweredWithAnExpression()
+    {
+        await Value("class Entry { public string Age = \"0\"; }");
+        await Value("var entries = new List<Entry> { new Entry { Age = \"41\" }, new Entry { Age = \" 7\" } };");
+
+        var (outcome, condition, request) = await Answered("class Entry { public int Age; }", "tier-3", "use-value-for-all int.Parse(old)");
+
+        var described = (IReadOnlyDictionary<string, object?>)condition["condition"]!;
+        Assert.That((described["type"], described["failing"]), Is.EqualTo(("FieldConversionError", 2L)));
+        Assert.That(Output.ErrOf(request.EvalId), Does.Contain("Entry.Age (string -> int, no implicit conversion)").And.Contain("Age = \"41\""));
+        Assert.That(outcome, Is.TypeOf<EvalOutcome.Value>(), outcome.ToString());
+        Assert.That(await Value("entries[0].Age + entries[1].Age"), Is.EqualTo("48"));
+    }
+
+    [Test]
     public async Task Evaluate_RestartValueThatFails_RaisesTheConditionAgainOneLevelDeeper()
     {
         await Value("class Vat { public long Amount; }");

@@ -168,13 +168,15 @@ public sealed class WorldCompilerTests
     }
 
     [Test]
-    public void Compile_StringToNumberRetype_RefusedAsFieldConversionError()
+    public void Compile_StringToNumberRetype_PlannedWithNoImplicitConversionForTheRestarts()
     {
         Apply("class Form { public string Age = \"3\"; }");
 
-        var text = Refused("class Form { public int Age; }");
+        var result = Compile("class Form { public int Age; }", "user");
 
-        Assert.That(text, Does.Contain("Form.Age").And.Contain("FieldConversionError"));
+        Assert.That(result, Is.TypeOf<CompileResult.Delta>(), (result as CompileResult.Failed)?.ErrorText);
+        var step = ((CompileResult.Delta)result).Migration!.Migrations.Single().Steps.Single();
+        Assert.That((step.NewField.Name, step.Source, step.Conversion), Is.EqualTo(("Age", FieldSource.OldField, Conversion.None)));
     }
 
     [Test]

@@ -168,7 +168,9 @@ internal sealed class MigrationCondition
         var sb = new StringBuilder();
         var type = Plan?.DisplayName ?? Problem.TypeName;
         var step = Plan?.Steps.FirstOrDefault(s => s.Field == Problem.FieldName || s.DisplayName == Problem.FieldName);
-        var conversion = step?.OldFieldType is { } from ? $" ({CSharpNames.Of(from)} -> {CSharpNames.Of(step.FieldType)})" : "";
+        var conversion = step?.OldFieldType is { } from
+            ? $" ({CSharpNames.Of(from)} -> {CSharpNames.Of(step.FieldType)}{(step.Conversion == Conversion.None ? ", no implicit conversion" : "")})"
+            : "";
         if (Problem.Kind == ShapeChange)
         {
             sb.Append($"{ShapeChange}: {Problem.TypeName} cannot take the new shape in place (EnC cannot change it on a live type); nothing was applied.\n");

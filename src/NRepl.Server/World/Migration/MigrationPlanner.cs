@@ -49,14 +49,9 @@ internal static class MigrationPlanner
             }
             matched.Add(source);
             if (source == field.Name && Same(old.Type, field.Type) && old.MetadataName == field.MetadataName) continue; // unchanged storage
-            var conversion = ConversionClassifier.Classify(old.Type, field.Type, newCompilation) ?? ByReplacement(old.Type, field.Type, replaced);
-            if (conversion is null)
-            {
-                refusals.Add(new RefusedEdit(typeName, field.Name,
-                    $"FieldConversionError: no implicit conversion from {Display(old.Type)} to {Display(field.Type)} for the live instances' values; keep the old type, or give the new field another name (its initializer then runs for every instance)"));
-                continue;
-            }
-            steps.Add(Step(field, FieldSource.OldField, old, conversion.Value));
+            // Tier 3 (no implicit conversion): every live instance is a FieldConversionError the user answers (use-value-for-all int.Parse(old)).
+            var conversion = ConversionClassifier.Classify(old.Type, field.Type, newCompilation) ?? ByReplacement(old.Type, field.Type, replaced) ?? Conversion.None;
+            steps.Add(Step(field, FieldSource.OldField, old, conversion));
             inserts.Add(field.Declared);
         }
 
@@ -199,14 +194,8 @@ internal static class MigrationPlanner
         {
             var old = oldType.GetMembers(field.Name).OfType<IFieldSymbol>().FirstOrDefault(f => f.IsStatic && !f.IsConst);
             if (old is null || Same(old.Type, field.Type)) continue;
-            var conversion = ConversionClassifier.Classify(old.Type, field.Type, newCompilation) ?? ByReplacement(old.Type, field.Type, replaced);
-            if (conversion is null)
-            {
-                refusals.Add(new RefusedEdit(typeName, field.Name,
-                    $"FieldConversionError: no implicit conversion of the static field's value from {Display(old.Type)} to {Display(field.Type)}; keep the old type, or give the new field another name"));
-                continue;
-            }
-            steps.Add(new FieldMigrationStep(field.Name, field.Name, ClrTypeNames.Of(field.Type), FieldSource.OldField, old.Name, ClrTypeNames.Of(old.Type), conversion.Value,
+            var conversion = ConversionClassifier.Classify(old.Type, field.Type, newCompilation) ?? ByReplacement(old.Type, field.Type, replaced) ?? Conversion.None;
+            steps.Add(new FieldMigrationStep(field.Name, field.Name, ClrTypeNames.Of(field.Type), FieldSource.OldField, old.Name, ClrTypeNames.Of(old.Type), conversion,
                 null, CSharp(field.Type), CSharp(old.Type)));
         }
         return steps;
