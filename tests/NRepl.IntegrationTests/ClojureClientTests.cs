@@ -34,6 +34,31 @@ public sealed class ClojureClientTests
     }
 
     [Test]
+    public async Task NReplCore_CompletionsAsCiderAndCalvaAskForThem()
+    {
+        if (!File.Exists(NReplJar))
+        {
+            Assert.Ignore($"{NReplJar} is missing: install Debian's 'clojure libnrepl-clojure' to run this test.");
+        }
+
+        await using var server = await ServerProcess.StartAsync();
+
+        var facts = await RunClientAsync(server.Port, "editor_client.clj");
+
+        Assert.That(facts.GetValueOrDefault("end"), Is.EqualTo("true"), string.Join(Environment.NewLine, facts) + Environment.NewLine + server.Log);
+        Assert.Multiple(() =>
+        {
+            Assert.That(facts["cider-writeline"], Is.EqualTo("{:candidate \"WriteLine\", :ns \"System.Console\", :type \"method\"}"));
+            Assert.That(facts["cider-keys"], Is.EqualTo("(\"completions\" \"id\" \"session\" \"status\")"));
+            Assert.That(facts["cider-status"], Is.EqualTo("[\"done\"]"));
+            Assert.That(facts["cider-variable"], Is.EqualTo("{:candidate \"crews\", :ns \"user\", :type \"local\"}"));
+            Assert.That(facts["calva-size"], Is.EqualTo("{:candidate \"Size\", :ns \"user.Crew\", :type \"field\"}"));
+            Assert.That(facts["calva-status"], Is.EqualTo("[\"done\"]"));
+            Assert.That(facts["advertised"], Is.EqualTo("(\"complete\" \"completions\")"));
+        });
+    }
+
+    [Test]
     public async Task NReplCore_EvaluatesCSharpAsAnEditorWould()
     {
         if (!File.Exists(NReplJar))

@@ -103,6 +103,21 @@ public sealed class EvaluationTests
     }
 
     [Test]
+    public async Task Complete_AsCalvaSendsIt_UnsortedKeysAndTheIntegerContext()
+    {
+        // Calva's bytes: keys out of order, context the integer 0 (its "no context").
+        var id = _client.NextId();
+        var message = $"d2:op8:complete6:symbol10:Console.Wr7:contexti0e2:ns4:user7:session{_session.Length}:{_session}2:id{id.Length}:{id}e";
+        await _client.SendRawAsync(System.Text.Encoding.UTF8.GetBytes(message));
+        var reply = (await _client.UntilDoneAsync(id)).Single();
+
+        Assert.That(reply.Statuses(), Is.EqualTo(new[] { "done" }));
+        var completions = ((IEnumerable<object?>)reply.Fields["completions"]!).Cast<IReadOnlyDictionary<string, object?>>().ToList();
+        var writeLine = completions.Single(c => (string?)(c["candidate"] as string ?? System.Text.Encoding.UTF8.GetString((byte[])c["candidate"]!)) == "WriteLine");
+        Assert.That(writeLine.Keys.Order(), Is.EqualTo(new[] { "candidate", "ns", "type" }));
+    }
+
+    [Test]
     public async Task Eval_CalvaAndCiderPrintOptions_NeverFailTheEval()
     {
         var options = new Dictionary<string, object?> { ["right-margin"] = 120L, ["length"] = 50L };

@@ -29,4 +29,13 @@ public interface ILiveEvaluator
     /// Returns null when accepted, else why not (unknown or stale condition id, unknown restart).
     /// </summary>
     string? InvokeRestart(string conditionId, string restart, string? value);
+
+    /// <summary>
+    /// Completion candidates for <paramref name="prefix"/> (<c>Console.Wr</c>, or just <c>Wr</c>) in namespace
+    /// <paramref name="ns"/> (nREPL spelling) of the session: what an eval there could name.
+    /// </summary>
+    Task<IReadOnlyList<Completion>> CompleteAsync(string sessionId, string ns, string prefix, CancellationToken ct);
 }
+
+/// <summary>One completion candidate: its text, its kind in C# terms (method, property, field, class, namespace, local, keyword...), and where it is declared.</summary>
+public sealed record Completion(string Candidate, string Type, string? Ns);

@@ -34,6 +34,8 @@ internal static class ServerServiceCollectionExtensions
         services.AddOpHandler<InterruptOp>();
         services.AddOpHandler<StdinOp>();
         services.AddOpHandler<LiveRestartOp>();
+        services.AddOpHandler<CompletionsOp>();
+        services.AddOpHandler<CompleteOp>();
         services.AddSingleton<OpDispatcher>();
 
         services.AddSingleton<ConnectionManager>();

@@ -5,6 +5,7 @@ using NRepl.Runtime.Contract;
 using NRepl.Server.Evaluation;
 using NRepl.Server.Logging;
 using NRepl.Server.Target;
+using NRepl.Server.World.Completion;
 using NRepl.Server.World.Emit;
 using NRepl.Server.World.Migration;
 using NRepl.Server.World.Parsing;
@@ -36,6 +37,10 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
     private readonly ConcurrentDictionary<long, EvalRoute> _routes = new();
     private readonly ConcurrentQueue<long> _routeOrder = new();
     private readonly ConcurrentDictionary<string, RunningEval> _running = new(StringComparer.Ordinal);
+
+    // Each session's latest submissions: completion of a bare member name looks at their receivers (Neat sends only what follows the dot).
+    private readonly ConcurrentDictionary<string, ConcurrentQueue<string>> _recentInput = new(StringComparer.Ordinal);
+    private const int RecentInputs = 10;
 
     // Conditions evals wait on, by id and by session (stdin of that session answers them).
     private readonly ConcurrentDictionary<string, MigrationCondition> _conditions = new(StringComparer.Ordinal);
@@ -87,6 +92,10 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
             var text = string.Join("\n", parsed.Errors.Select(d => DiagnosticText.Format(d, origin)).Distinct());
             return new EvalOutcome.Failed(text, "CompilationErrorException", "CompilationErrorException");
         }
+
+        var recent = _recentInput.GetOrAdd(request.SessionId, _ => new ConcurrentQueue<string>());
+        recent.Enqueue(request.Code);
+        while (recent.Count > RecentInputs) recent.TryDequeue(out _);
 
         var evalId = Interlocked.Increment(ref _nextEvalId);
         using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -167,7 +176,24 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
         return condition.TryChoose(restart, value) ? null : $"{restart} is not a restart of condition {conditionId}, or it needs a value (restarts: {string.Join(", ", condition.Restarts.Select(r => r.Name + (r.TakesValue ? " <value>" : "")))})";
     }
 
-    public void ForgetSession(string sessionId) => _target.ForgetSession(sessionId);
+    public async Task<IReadOnlyList<Evaluation.Completion>> CompleteAsync(string sessionId, string ns, string prefix, CancellationToken ct)
+    {
+        await (_ready ??= Task.Run(InitializeAsync, CancellationToken.None)).WaitAsync(ct).ConfigureAwait(false);
+        // The snapshot is immutable: completion reads it without the world lock, so it never waits for a compile or a migration.
+        var world = _compiler.Current;
+        var csharpNs = WorldNames.ToCSharpNamespace(ns);
+        var usings = world.Usings.TryGetValue(csharpNs, out var list) ? (IReadOnlyList<Model.UsingDefinition>)list : [];
+        var recent = _recentInput.TryGetValue(sessionId, out var queue) ? queue.Reverse().ToList() : [];
+        return CompletionEngine.Complete(world.Compilation, csharpNs, usings, prefix, recent)
+            .Select(c => new Evaluation.Completion(c.Candidate, c.Type, c.Ns))
+            .ToList();
+    }
+
+    public void ForgetSession(string sessionId)
+    {
+        _recentInput.TryRemove(sessionId, out _);
+        _target.ForgetSession(sessionId);
+    }
 
     public async ValueTask DisposeAsync()
     {

@@ -74,6 +74,11 @@ internal sealed class FakeEvaluator : ILiveEvaluator
     /// <summary>What InvokeRestart answers: null accepts, a text refuses.</summary>
     public Func<string, string?> RestartAnswer { get; set; } = _ => null;
 
+    /// <summary>What CompleteAsync answers, by prefix.</summary>
+    public Func<string, IReadOnlyList<Completion>> Completions { get; set; } = _ => [];
+
+    public Task<IReadOnlyList<Completion>> CompleteAsync(string sessionId, string ns, string prefix, CancellationToken ct) => Task.FromResult(Completions(prefix));
+
     public string? InvokeRestart(string conditionId, string restart, string? value)
     {
         Restarts.Enqueue((conditionId, restart, value));
