@@ -12,14 +12,8 @@ public sealed class ClojureClientTests
     [Test]
     public async Task NReplCore_CloneDescribeLsSessionsClose_AllAsTheReferenceClientExpects()
     {
-        if (!File.Exists(NReplJar))
-        {
-            Assert.Ignore($"{NReplJar} is missing: install Debian's 'clojure libnrepl-clojure' to run this test.");
-        }
-
         await using var server = await ServerProcess.StartAsync();
-
-        var facts = await RunClientAsync(server.Port, "nrepl_core_client.clj");
+        var facts = await RunScriptAsync(server, "nrepl_core_client.clj");
 
         Assert.That(facts["end"], Is.EqualTo("true"), string.Join(Environment.NewLine, facts));
         Assert.That(facts["describe-status"], Is.EqualTo("(\"done\")"));
@@ -36,14 +30,8 @@ public sealed class ClojureClientTests
     [Test]
     public async Task NReplCore_CompletionsAsCiderAndCalvaAskForThem()
     {
-        if (!File.Exists(NReplJar))
-        {
-            Assert.Ignore($"{NReplJar} is missing: install Debian's 'clojure libnrepl-clojure' to run this test.");
-        }
-
         await using var server = await ServerProcess.StartAsync();
-
-        var facts = await RunClientAsync(server.Port, "editor_client.clj");
+        var facts = await RunScriptAsync(server, "editor_client.clj");
 
         Assert.That(facts.GetValueOrDefault("end"), Is.EqualTo("true"), string.Join(Environment.NewLine, facts) + Environment.NewLine + server.Log);
         Assert.Multiple(() =>
@@ -61,14 +49,8 @@ public sealed class ClojureClientTests
     [Test]
     public async Task NReplCore_EvaluatesCSharpAsAnEditorWould()
     {
-        if (!File.Exists(NReplJar))
-        {
-            Assert.Ignore($"{NReplJar} is missing: install Debian's 'clojure libnrepl-clojure' to run this test.");
-        }
-
         await using var server = await ServerProcess.StartAsync();
-
-        var facts = await RunClientAsync(server.Port, "eval_client.clj");
+        var facts = await RunScriptAsync(server, "eval_client.clj");
 
         Assert.That(facts.GetValueOrDefault("end"), Is.EqualTo("true"), string.Join(Environment.NewLine, facts) + Environment.NewLine + server.Log);
         Assert.Multiple(() =>
@@ -102,6 +84,16 @@ public sealed class ClojureClientTests
             Assert.That(facts["shape-done"], Is.EqualTo("true"));
             Assert.That(facts["marker-values"], Is.EqualTo("\"\\\"True,7\\\"\""), "replace-type chosen on stdin moved the instance to the new type");
         });
+    }
+
+    /// <summary>Runs a client script against <paramref name="server"/> (ignored without Debian's Clojure packages); its facts by key.</summary>
+    private static async Task<Dictionary<string, string>> RunScriptAsync(ServerProcess server, string scriptName)
+    {
+        if (!File.Exists(NReplJar))
+        {
+            Assert.Ignore($"{NReplJar} is missing: install Debian's 'clojure libnrepl-clojure' to run this test.");
+        }
+        return await RunClientAsync(server.Port, scriptName);
     }
 
     private static async Task<Dictionary<string, string>> RunClientAsync(int port, string scriptName)
