@@ -42,7 +42,14 @@ public sealed class ClojureClientTests
             Assert.That(facts["cider-variable"], Is.EqualTo("{:candidate \"crews\", :ns \"user\", :type \"local\"}"));
             Assert.That(facts["calva-size"], Is.EqualTo("{:candidate \"Size\", :ns \"user.Crew\", :type \"field\"}"));
             Assert.That(facts["calva-status"], Is.EqualTo("[\"done\"]"));
-            Assert.That(facts["advertised"], Is.EqualTo("(\"complete\" \"completions\")"));
+            Assert.That(facts["advertised"], Is.EqualTo("(\"complete\" \"completions\" \"eldoc\" \"info\" \"lookup\")"));
+            Assert.That(facts["lookup-info"], Is.EqualTo("{:arglists-str \"int Count(Crew c)\", :column 5, :doc \"Counts the crew.\", :file \"file:///tmp/crew.cs\", :line 2, :name \"Count\", :ns \"user\", :type \"method\"}"));
+            Assert.That(facts["lookup-status"], Is.EqualTo("[\"done\"]"));
+            Assert.That(facts["info-name"], Is.EqualTo("{:name \"WriteLine\", :ns \"System.Console\", :type \"method\"}"));
+            Assert.That(facts["info-doc"], Is.EqualTo("true"), "the framework's XML documentation");
+            Assert.That(int.Parse(facts["info-overloads"]), Is.GreaterThan(5), "one signature per overload");
+            Assert.That(facts["info-missing"], Is.EqualTo("[\"no-info\" \"done\"]"));
+            Assert.That(facts["eldoc"], Is.EqualTo("{:eldoc [[\"Crew c\"]], :name \"Count\", :type \"function\", :docstring \"Counts the crew.\"}"));
         });
     }
 

@@ -35,7 +35,18 @@ public interface ILiveEvaluator
     /// <paramref name="ns"/> (nREPL spelling) of the session: what an eval there could name.
     /// </summary>
     Task<IReadOnlyList<Completion>> CompleteAsync(string sessionId, string ns, string prefix, CancellationToken ct);
+
+    /// <summary>What the editor shows for <paramref name="symbol"/> in namespace <paramref name="ns"/> (lookup, info, eldoc); null when it names nothing.</summary>
+    Task<SymbolDocs?> LookupAsync(string ns, string symbol, CancellationToken ct);
 }
+
+/// <summary>
+/// A name's documentation: the symbol's name, where it is declared (type or namespace), its kind, its C#
+/// signatures (one per overload), each overload's parameters, the summary of its doc comment, and for world
+/// definitions the user's file (a file:/// URI, when it came from a file), line and column.
+/// </summary>
+public sealed record SymbolDocs(string Name, string? Ns, string Type, IReadOnlyList<string> Signatures, IReadOnlyList<IReadOnlyList<string>> Parameters,
+    string? Doc, string? File, int? Line, int? Column);
 
 /// <summary>One completion candidate: its text, its kind in C# terms (method, property, field, class, namespace, local, keyword...), and where it is declared.</summary>
 public sealed record Completion(string Candidate, string Type, string? Ns);

@@ -36,6 +36,9 @@ internal static class ServerServiceCollectionExtensions
         services.AddOpHandler<LiveRestartOp>();
         services.AddOpHandler<CompletionsOp>();
         services.AddOpHandler<CompleteOp>();
+        services.AddOpHandler<LookupOp>();
+        services.AddOpHandler<InfoOp>();
+        services.AddOpHandler<EldocOp>();
         services.AddSingleton<OpDispatcher>();
 
         services.AddSingleton<ConnectionManager>();

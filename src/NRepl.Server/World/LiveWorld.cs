@@ -5,7 +5,7 @@ using NRepl.Runtime.Contract;
 using NRepl.Server.Evaluation;
 using NRepl.Server.Logging;
 using NRepl.Server.Target;
-using NRepl.Server.World.Completion;
+using NRepl.Server.World.Editor;
 using NRepl.Server.World.Emit;
 using NRepl.Server.World.Migration;
 using NRepl.Server.World.Parsing;
@@ -187,6 +187,17 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
         return CompletionEngine.Complete(world.Compilation, csharpNs, usings, prefix, recent)
             .Select(c => new Evaluation.Completion(c.Candidate, c.Type, c.Ns))
             .ToList();
+    }
+
+    public async Task<SymbolDocs?> LookupAsync(string ns, string symbol, CancellationToken ct)
+    {
+        await (_ready ??= Task.Run(InitializeAsync, CancellationToken.None)).WaitAsync(ct).ConfigureAwait(false);
+        var world = _compiler.Current;
+        var csharpNs = WorldNames.ToCSharpNamespace(ns);
+        var usings = world.Usings.TryGetValue(csharpNs, out var list) ? (IReadOnlyList<Model.UsingDefinition>)list : [];
+        return SymbolLookup.Find(world.Compilation, csharpNs, usings, symbol) is { } found
+            ? new SymbolDocs(found.Name, found.Ns, found.Type, found.Signatures, found.Parameters, found.Doc, found.File, found.Line, found.Column)
+            : null;
     }
 
     public void ForgetSession(string sessionId)

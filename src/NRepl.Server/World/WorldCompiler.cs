@@ -370,9 +370,10 @@ internal sealed class WorldCompiler
         private Definition NewDefinition(DeclarationPart part, string key, DefinitionKind kind, string name, string? parameters)
         {
             var node = part.Node;
-            var text = _submission.Text.ToString(TextSpan.FromBounds(node.SpanStart, node.Span.End));
+            var start = TreeRenderer.DocCommentStart(node); // the doc comment belongs to the definition
+            var text = _submission.Text.ToString(TextSpan.FromBounds(start, node.Span.End));
             return new Definition(key, kind, part.Ns, name, parameters, text,
-                _submission.Origin.At(_submission.Text, node.SpanStart), _loadedFrom);
+                _submission.Origin.At(_submission.Text, start), _loadedFrom);
         }
 
         private void SetDefinition(Definition definition)

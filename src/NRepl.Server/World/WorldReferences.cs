@@ -14,10 +14,17 @@ internal static class WorldReferences
         var framework = FindReferencePack() ?? FrameworkImplementationAssemblies();
         var references = framework
             .Where(path => !Path.GetFileName(path).Equals("NRepl.Runtime.dll", StringComparison.OrdinalIgnoreCase))
-            .Select(path => (MetadataReference)MetadataReference.CreateFromFile(path))
+            .Select(path => (MetadataReference)MetadataReference.CreateFromFile(path, documentation: DocumentationOf(path)))
             .ToList();
         references.Add(MetadataReference.CreateFromFile(runtimeAssemblyPath));
         return references;
+    }
+
+    /// <summary>The XML documentation beside a reference assembly (the reference pack has it), for info and lookup.</summary>
+    private static DocumentationProvider? DocumentationOf(string assemblyPath)
+    {
+        var xml = Path.ChangeExtension(assemblyPath, ".xml");
+        return File.Exists(xml) ? new XmlDocumentation(xml) : null;
     }
 
     private static IEnumerable<string>? FindReferencePack()

@@ -39,8 +39,22 @@
       (let [r (request conn {:op "complete" :session s :ns "user" :symbol "crews[0].Si" :context 0})]
         (line "calva-size" (into (sorted-map) (candidate r "Size")))
         (line "calva-status" (:status (last r))))
+      ;; docs: CIDER's lookup (nested under info), Calva's info (flat), eldoc
+      (let [r (request conn {:op "load-file" :session s :file "/// <summary>Counts the crew.</summary>\nint Count(Crew c) => c.Size;" :file-path "/tmp/crew.cs" :file-name "crew.cs"})])
+      (let [r (request conn {:op "lookup" :session s :ns "user" :sym "Count"})
+            info (:info (last r))]
+        (line "lookup-info" (into (sorted-map) info))
+        (line "lookup-status" (:status (last r))))
+      (let [r (request conn {:op "info" :session s :ns "user" :symbol "Console.WriteLine"})]
+        (line "info-name" (select-keys (last r) [:name :ns :type]))
+        (line "info-doc" (boolean (re-find #"^Writes" (str (:doc (last r))))))
+        (line "info-overloads" (count (re-seq #"\n" (:arglists-str (last r))))))
+      (let [r (request conn {:op "info" :session s :symbol "NoSuchName"})]
+        (line "info-missing" (:status (last r))))
+      (let [r (request conn {:op "eldoc" :session s :sym "Count"})]
+        (line "eldoc" (select-keys (last r) [:eldoc :name :type :docstring])))
       (let [r (request conn {:op "describe" :session s})]
-        (line "advertised" (sort (filter #{"completions" "complete"} (map name (keys (:ops (first r))))))))
+        (line "advertised" (sort (filter #{"completions" "complete" "lookup" "info" "eldoc"} (map name (keys (:ops (first r))))))))
       (line "end" true))))
 
 (shutdown-agents)

@@ -79,6 +79,11 @@ internal sealed class FakeEvaluator : ILiveEvaluator
 
     public Task<IReadOnlyList<Completion>> CompleteAsync(string sessionId, string ns, string prefix, CancellationToken ct) => Task.FromResult(Completions(prefix));
 
+    /// <summary>What LookupAsync answers, by symbol.</summary>
+    public Func<string, SymbolDocs?> Docs { get; set; } = _ => null;
+
+    public Task<SymbolDocs?> LookupAsync(string ns, string symbol, CancellationToken ct) => Task.FromResult(Docs(symbol));
+
     public string? InvokeRestart(string conditionId, string restart, string? value)
     {
         Restarts.Enqueue((conditionId, restart, value));

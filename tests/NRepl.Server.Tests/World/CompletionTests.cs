@@ -10,6 +10,7 @@ public sealed class CompletionTests : LiveWorldFixture
     public async Task DefineAWorld()
     {
         await Value("class Squad { public string Name = \"\"; public int Hp { get; set; } public void Heal() { } public static Squad Empty() => new(); }");
+        await World.EvaluateAsync(Request("/// <summary>Doubles <paramref name=\"x\"/>, see <see cref=\"Math\"/>.</summary>\nint Half(int x) => x / 2;", file: "/src/maths.cs", loadFile: true), Deadline());
         await Value("var squads = new List<Squad> { new Squad() };");
         await Value("int Twice(int x) => x * 2;");
     }
@@ -57,5 +58,32 @@ public sealed class CompletionTests : LiveWorldFixture
         await Eval("Console.Write(\"\")", session: "neat");
 
         Assert.That(await Complete("WriteL", session: "neat"), Does.Contain(new Completion("WriteLine", "method", "System.Console")));
+    }
+
+    [Test]
+    public async Task Lookup_AFrameworkMethod_EveryOverloadsSignatureAndItsXmlDoc()
+    {
+        var docs = await World.LookupAsync("user", "Console.WriteLine", Deadline());
+
+        Assert.That(docs, Is.Not.Null);
+        Assert.That((docs!.Name, docs.Ns, docs.Type), Is.EqualTo(("WriteLine", "System.Console", "method")));
+        Assert.That(docs.Signatures, Does.Contain("void Console.WriteLine(string? value)").And.Contain("void Console.WriteLine(int value)"));
+        Assert.That(docs.Parameters, Has.Some.EqualTo(new[] { "string? value" }));
+        Assert.That(docs.Doc, Does.StartWith("Writes"));
+        Assert.That(docs.File, Is.Null);
+    }
+
+    [Test]
+    public async Task Lookup_AWorldDefinitionFromAFile_ItsDocCommentAndWhereItWasWritten()
+    {
+        var docs = await World.LookupAsync("user", "Half", Deadline());
+
+        Assert.That(docs, Is.Not.Null);
+        Assert.That((docs!.Name, docs.Ns, docs.Type, docs.Doc), Is.EqualTo(("Half", "user", "method", "Doubles x, see Math.")));
+        Assert.That((docs.File, docs.Line, docs.Column), Is.EqualTo(("file:///src/maths.cs", 2, 5)), "the name in the declaration");
+        Assert.That(await World.LookupAsync("user", "squads", Deadline()), Has.Property("Type").EqualTo("local"));
+        Assert.That(await World.LookupAsync("user", "Squad.Hp", Deadline()), Has.Property("Signatures").EqualTo(new[] { "int Squad.Hp" }));
+        Assert.That(await World.LookupAsync("user", "NoSuchThing", Deadline()), Is.Null);
+        Assert.That(await World.LookupAsync("user", "1 + ", Deadline()), Is.Null);
     }
 }

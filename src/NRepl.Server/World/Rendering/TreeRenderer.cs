@@ -195,8 +195,19 @@ internal static class TreeRenderer
             var kept = modifiers.Where(m => !m.IsKind(SyntaxKind.PrivateKeyword) && !m.IsKind(SyntaxKind.ProtectedKeyword)).Select(m => m.Text);
             builder.Inject(insertAt, string.Join(' ', kept) + " ", modifiers.Span.End - insertAt);
         }
-        builder.Original(member.SpanStart, member.Span.End);
+        builder.Original(DocCommentStart(member), member.Span.End);
         return builder.ToString();
+    }
+
+    /// <summary>Where a declaration starts with its <c>///</c> (or <c>/** */</c>) documentation comment, which info and lookup show.</summary>
+    public static int DocCommentStart(SyntaxNode node)
+    {
+        foreach (var trivia in node.GetLeadingTrivia())
+        {
+            var text = trivia.ToFullString();
+            if (text.StartsWith("///", StringComparison.Ordinal) || text.StartsWith("/**", StringComparison.Ordinal)) return trivia.FullSpan.Start;
+        }
+        return node.SpanStart;
     }
 
     private static SyntaxToken FirstTokenAfterAttributes(MemberDeclarationSyntax member) =>

@@ -5,7 +5,7 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 using NRepl.Server.World.Model;
 using NRepl.Server.World.Rendering;
 
-namespace NRepl.Server.World.Completion;
+namespace NRepl.Server.World.Editor;
 
 /// <summary>A completion candidate as nREPL clients show it: the text, its kind in C# terms, and where it is declared.</summary>
 internal sealed record CompletionCandidate(string Candidate, string Type, string? Ns);
@@ -21,7 +21,7 @@ internal sealed record CompletionCandidate(string Candidate, string Type, string
 /// </summary>
 internal static class CompletionEngine
 {
-    private const string Marker = "__nrepl_complete";
+    internal const string Marker = "__nrepl_complete";
     private const int MaxCandidates = 500;
 
     private static readonly string[] Keywords =
@@ -112,7 +112,7 @@ internal static class CompletionEngine
     /// A probe tree: <paramref name="code"/> as a statement of a method of the namespace's holder, as an
     /// eval's code sits. Returns its model and the position of the marker (where the completion is).
     /// </summary>
-    private static (SemanticModel Model, int Position) Probe(CSharpCompilation world, string ns, IReadOnlyList<UsingDefinition> usings, string code)
+    internal static (SemanticModel Model, int Position) Probe(CSharpCompilation world, string ns, IReadOnlyList<UsingDefinition> usings, string code)
     {
         var text = new StringBuilder();
         text.Append("namespace ").Append(ns).Append("\n{\n");
@@ -126,7 +126,7 @@ internal static class CompletionEngine
         return (compilation.GetSemanticModel(tree), at);
     }
 
-    private static CompletionCandidate? Candidate(ISymbol symbol, bool isHolderScope)
+    internal static CompletionCandidate? Candidate(ISymbol symbol, bool isHolderScope)
     {
         var inHolder = symbol.ContainingType?.Name == WorldNames.Holder;
         var type = symbol switch
@@ -159,12 +159,12 @@ internal static class CompletionEngine
     }
 
     /// <summary>What the world compiler adds (eval methods, helpers, hidden namespaces of replaced types) is not the user's to complete.</summary>
-    private static bool Visible(ISymbol symbol) =>
+    internal static bool Visible(ISymbol symbol) =>
         symbol.CanBeReferencedByName && !symbol.Name.StartsWith("__", StringComparison.Ordinal) && !symbol.IsImplicitlyDeclared
         && symbol is not INamedTypeSymbol { Name: "LiveObject" or "LiveRecord", ContainingNamespace.Name: "Runtime" };
 
     /// <summary>A replaced type lives in a hidden namespace inside its own: it is shown as its own namespace's.</summary>
-    private static string Visible(string ns) => ns.IndexOf(".__Live", StringComparison.Ordinal) is > 0 and var at ? ns[..at] : ns;
+    internal static string Visible(string ns) => ns.IndexOf(".__Live", StringComparison.Ordinal) is > 0 and var at ? ns[..at] : ns;
 
     private static bool Matches(string name, string prefix) => name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase);
 
