@@ -118,6 +118,20 @@ public sealed class EvaluationTests
     }
 
     [Test]
+    public async Task OutSubscribe_OutputOfATimerWhoseEvalEnded_ComesWithTheSubscriptionsId()
+    {
+        var subscribed = await _client.RequestAsync(("op", "out-subscribe"), ("session", _session));
+        var subscriptionId = subscribed.Single().Id;
+        Assert.That(subscribed.Single().GetString("out-subscribe"), Is.EqualTo(_session));
+
+        await Eval("var ticker = new System.Threading.Timer(_ => Console.WriteLine(\"tick from a timer\"), null, 200, System.Threading.Timeout.Infinite);");
+        await _client.WaitForAsync(m => m.Id == subscriptionId && m.GetString("out") == "tick from a timer\n", "the timer's output on the subscription");
+
+        var unsubscribed = await _client.RequestAsync(("op", "out-unsubscribe"), ("session", _session));
+        Assert.That(unsubscribed.Single().Statuses(), Is.EqualTo(new[] { "done" }));
+    }
+
+    [Test]
     public async Task Eval_CalvaAndCiderPrintOptions_NeverFailTheEval()
     {
         var options = new Dictionary<string, object?> { ["right-margin"] = 120L, ["length"] = 50L };

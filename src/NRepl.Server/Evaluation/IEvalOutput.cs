@@ -18,4 +18,12 @@ public interface ISessionOutput
     /// keys (<c>condition</c>, <c>restarts</c>, <c>condition-id</c>, <c>level</c>) for clients that show buttons.
     /// </summary>
     void Condition(string sessionId, string evalId, IReadOnlyDictionary<string, object?> fields);
+
+    /// <summary>
+    /// Output of a thread no running eval owns: a timer or thread an eval started that has since ended
+    /// (<paramref name="sessionId"/> and <paramref name="evalId"/> name that eval), or code no eval started
+    /// (both null). It goes to the sessions that asked for it with out-subscribe; without one, to the eval
+    /// that started the thread, if any.
+    /// </summary>
+    void Background(string? sessionId, string? evalId, bool isError, string text);
 }

@@ -21,6 +21,7 @@ internal static class ServerServiceCollectionExtensions
         // Resolved on first use: the evaluator depends on ISessionOutput, and may be absent.
         services.AddSingleton(sp => new EvaluatorAccessor(() => sp.GetService<ILiveEvaluator>()));
         services.AddSingleton<SessionRegistry>();
+        services.AddSingleton<OutputSubscriptions>();
         services.AddSingleton<SessionOutputRouter>();
         services.AddSingleton<ISessionOutput>(sp => sp.GetRequiredService<SessionOutputRouter>());
 
@@ -39,6 +40,8 @@ internal static class ServerServiceCollectionExtensions
         services.AddOpHandler<LookupOp>();
         services.AddOpHandler<InfoOp>();
         services.AddOpHandler<EldocOp>();
+        services.AddOpHandler<OutSubscribeOp>();
+        services.AddOpHandler<OutUnsubscribeOp>();
         services.AddSingleton<OpDispatcher>();
 
         services.AddSingleton<ConnectionManager>();

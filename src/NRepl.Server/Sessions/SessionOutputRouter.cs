@@ -13,12 +13,35 @@ namespace NRepl.Server.Sessions;
 internal sealed class SessionOutputRouter : ISessionOutput
 {
     private readonly SessionRegistry _sessions;
+    private readonly OutputSubscriptions _subscriptions;
     private readonly ILogger<SessionOutputRouter> _logger;
 
-    public SessionOutputRouter(SessionRegistry sessions, ILogger<SessionOutputRouter> logger)
+    public SessionOutputRouter(SessionRegistry sessions, OutputSubscriptions subscriptions, ILogger<SessionOutputRouter> logger)
     {
         _sessions = sessions;
+        _subscriptions = subscriptions;
         _logger = logger;
+    }
+
+    public void Background(string? sessionId, string? evalId, bool isError, string text)
+    {
+        if (text.Length == 0) return;
+        var sent = false;
+        foreach (var (subscriber, requestId) in _subscriptions.Current)
+        {
+            if (_sessions.FindForOutput(subscriber)?.Connection is { } connection)
+            {
+                connection.Post(new Dictionary<string, object?> { ["id"] = requestId, ["session"] = subscriber, [isError ? "err" : "out"] = text });
+                sent = true;
+            }
+            else
+            {
+                _subscriptions.Unsubscribe(subscriber); // the session is gone
+            }
+        }
+        if (sent) return;
+        if (sessionId is not null && evalId is not null) Write(sessionId, evalId, isError, text);
+        else ServerLog.OutputDropped(_logger, sessionId ?? "", evalId ?? "");
     }
 
     public void Write(string sessionId, string evalId, bool isError, string text)

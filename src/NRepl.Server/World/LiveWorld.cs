@@ -218,13 +218,23 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
 
     void ITargetOutputSink.OnOutput(Output output)
     {
+        var isError = output.Stream == OutputStream.Err;
         if (_routes.TryGetValue(output.EvalId, out var route))
         {
-            _output.Write(route.SessionId, route.NReplId, output.Stream == OutputStream.Err, output.Text);
+            if (_running.TryGetValue(route.SessionId, out var running) && running.NReplId == route.NReplId)
+            {
+                _output.Write(route.SessionId, route.NReplId, isError, output.Text);
+            }
+            else
+            {
+                // A timer or thread of an eval that has ended: out-subscribe'd sessions get it, else that eval's session.
+                _output.Background(route.SessionId, route.NReplId, isError, output.Text);
+            }
         }
         else
         {
             ServerLog.TargetSystemOutput(_logger, output.Stream, output.Text);
+            _output.Background(null, null, isError, output.Text);
         }
     }
 

@@ -12,6 +12,11 @@ internal sealed class RecordingSessionOutput : ISessionOutput
 
     private readonly SemaphoreSlim _written = new(0);
 
+    public void Background(string? sessionId, string? evalId, bool isError, string text)
+    {
+        if (sessionId is not null && evalId is not null) Write(sessionId, evalId, isError, text);
+    }
+
     public void Write(string sessionId, string evalId, bool isError, string text)
     {
         _writes.Enqueue((sessionId, evalId, isError, text));
