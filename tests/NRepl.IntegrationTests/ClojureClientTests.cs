@@ -28,7 +28,7 @@ public sealed class ClojureClientTests
     }
 
     [Test]
-    public async Task NReplCore_CompletionsAsCiderAndCalvaAskForThem()
+    public async Task NReplCore_EditorOps_CompletionDocsAndBackgroundOutput_AsCiderAndCalvaSendThem()
     {
         await using var server = await ServerProcess.StartAsync();
         var facts = await RunScriptAsync(server, "editor_client.clj");
@@ -42,7 +42,8 @@ public sealed class ClojureClientTests
             Assert.That(facts["cider-variable"], Is.EqualTo("{:candidate \"crews\", :ns \"user\", :type \"local\"}"));
             Assert.That(facts["calva-size"], Is.EqualTo("{:candidate \"Size\", :ns \"user.Crew\", :type \"field\"}"));
             Assert.That(facts["calva-status"], Is.EqualTo("[\"done\"]"));
-            Assert.That(facts["advertised"], Is.EqualTo("(\"complete\" \"completions\" \"eldoc\" \"info\" \"lookup\")"));
+            Assert.That(facts["advertised"], Is.EqualTo("(\"complete\" \"completions\" \"eldoc\" \"info\" \"lookup\" \"out-subscribe\" \"out-unsubscribe\")"));
+            Assert.That(facts["subscribed-out"], Is.EqualTo("\"beep\\n\""));
             Assert.That(facts["lookup-info"], Is.EqualTo("{:arglists-str \"int Count(Crew c)\", :column 5, :doc \"Counts the crew.\", :file \"file:///tmp/crew.cs\", :line 2, :name \"Count\", :ns \"user\", :type \"method\"}"));
             Assert.That(facts["lookup-status"], Is.EqualTo("[\"done\"]"));
             Assert.That(facts["info-name"], Is.EqualTo("{:name \"WriteLine\", :ns \"System.Console\", :type \"method\"}"));

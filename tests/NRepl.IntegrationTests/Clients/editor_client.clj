@@ -53,8 +53,18 @@
         (line "info-missing" (:status (last r))))
       (let [r (request conn {:op "eldoc" :session s :sym "Count"})]
         (line "eldoc" (select-keys (last r) [:eldoc :name :type :docstring])))
+      ;; output of a timer whose eval ended reaches an out-subscribe'd session under the subscription's id
+      (let [sub-id "sub-1"]
+        (t/send conn {:op "out-subscribe" :session s :id sub-id})
+        (request conn {:op "eval" :session s :code "var beeper = new System.Threading.Timer(_ => Console.WriteLine(\"beep\"), null, 300, System.Threading.Timeout.Infinite);"})
+        (line "subscribed-out"
+              (loop []
+                (let [m (t/recv conn 20000)]
+                  (cond (nil? m) :timeout
+                        (and (= sub-id (:id m)) (:out m)) (:out m)
+                        :else (recur))))))
       (let [r (request conn {:op "describe" :session s})]
-        (line "advertised" (sort (filter #{"completions" "complete" "lookup" "info" "eldoc"} (map name (keys (:ops (first r))))))))
+        (line "advertised" (sort (filter #{"completions" "complete" "lookup" "info" "eldoc" "out-subscribe" "out-unsubscribe"} (map name (keys (:ops (first r))))))))
       (line "end" true))))
 
 (shutdown-agents)
