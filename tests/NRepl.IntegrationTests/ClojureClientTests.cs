@@ -50,7 +50,7 @@ public sealed class ClojureClientTests
             Assert.That(facts["info-doc"], Is.EqualTo("true"), "the framework's XML documentation");
             Assert.That(int.Parse(facts["info-overloads"]), Is.GreaterThan(5), "one signature per overload");
             Assert.That(facts["info-missing"], Is.EqualTo("[\"no-info\" \"done\"]"));
-            Assert.That(facts["eldoc"], Is.EqualTo("{:eldoc [[\"Crew c\"]], :name \"Count\", :type \"function\", :docstring \"Counts the crew.\"}"));
+            Assert.That(facts["eldoc"], Is.EqualTo("{:doc \"Counts the crew.\", :docstring \"Counts the crew.\", :eldoc [[\"Crew c\"]], :file \"file:///tmp/crew.cs\", :line 2, :name \"Count\", :type \"function\"}"));
         });
     }
 

@@ -27,7 +27,8 @@ internal sealed class EldocOp : IOpHandler
             ["ns"] = "The containing type or namespace.",
             ["type"] = "\"function\" for methods, else \"variable\".",
             ["arglists-str"] = "The C# signatures, one per line.",
-            ["docstring"] = "The summary of its documentation comment.",
+            ["docstring"] = "The summary of its documentation comment (also as doc).",
+            ["file"] = "For a definition loaded from a file: a file:/// URI; with line and column (1-based).",
         });
 
     public async Task HandleAsync(ResponseContext context, CancellationToken cancellationToken)
@@ -37,14 +38,10 @@ internal sealed class EldocOp : IOpHandler
             await context.DoneAsync(NoEldoc).ConfigureAwait(false);
             return;
         }
-        var fields = new Dictionary<string, object?>
-        {
-            ["eldoc"] = docs.Parameters.Select(p => (object?)p.ToList()).ToList(),
-            ["name"] = docs.Name,
-            ["type"] = docs.Type == "method" ? "function" : "variable",
-            ["arglists-str"] = string.Join("\n", docs.Signatures),
-        };
-        if (docs.Ns is not null) fields["ns"] = docs.Ns;
+        // The keys of lookup (name, ns, arglists-str, doc, file, line, column), in cider-nrepl's eldoc shape on top.
+        var fields = SymbolReplies.Fields(docs);
+        fields["eldoc"] = docs.Parameters.Select(p => (object?)p.ToList()).ToList();
+        fields["type"] = docs.Type == "method" ? "function" : "variable";
         if (docs.Doc is not null) fields["docstring"] = docs.Doc;
         await context.DoneWithAsync(fields).ConfigureAwait(false);
     }

@@ -52,7 +52,7 @@
       (let [r (request conn {:op "info" :session s :symbol "NoSuchName"})]
         (line "info-missing" (:status (last r))))
       (let [r (request conn {:op "eldoc" :session s :sym "Count"})]
-        (line "eldoc" (select-keys (last r) [:eldoc :name :type :docstring])))
+        (line "eldoc" (into (sorted-map) (select-keys (last r) [:eldoc :name :type :docstring :doc :file :line]))))
       ;; output of a timer whose eval ended reaches an out-subscribe'd session under the subscription's id
       (let [sub-id "sub-1"]
         (t/send conn {:op "out-subscribe" :session s :id sub-id})
