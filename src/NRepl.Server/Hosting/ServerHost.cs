@@ -30,11 +30,16 @@ internal static class ServerHost
             ContentRootPath = AppContext.BaseDirectory,
             Args = null,
         });
+        // --config FILE (or NREPL_CONFIG): a JSON file over appsettings.json, e.g. /etc/nrepl/appsettings.json under
+        // systemd; environment variables and the command line still override it.
+        var (configFile, others) = ConfigFileOf(args);
+        configFile ??= Environment.GetEnvironmentVariable("NREPL_CONFIG");
+        if (!string.IsNullOrWhiteSpace(configFile)) builder.Configuration.AddJsonFile(Path.GetFullPath(configFile), optional: false, reloadOnChange: false);
         builder.Configuration.AddEnvironmentVariables(prefix: "NREPL_");
-        builder.Configuration.AddCommandLine(args, SwitchMappings.ToDictionary(kv => kv.Key, kv => kv.Value));
+        builder.Configuration.AddCommandLine(others, SwitchMappings.ToDictionary(kv => kv.Key, kv => kv.Value));
 
         var logger = new LoggerConfiguration()
-            .ReadFrom.Configuration(builder.Configuration, new ConfigurationReaderOptions(typeof(ConsoleLoggerConfigurationExtensions).Assembly))
+            .ReadFrom.Configuration(builder.Configuration, new ConfigurationReaderOptions(typeof(ConsoleLoggerConfigurationExtensions).Assembly, typeof(FileLoggerConfigurationExtensions).Assembly))
             .CreateLogger();
         builder.Logging.ClearProviders();
         builder.Logging.AddSerilog(logger, dispose: true);
@@ -45,6 +50,13 @@ internal static class ServerHost
         builder.Services.AddNReplServer(builder.Configuration);
         builder.Services.AddLiveWorld();
         return builder;
+    }
+
+    private static (string? ConfigFile, string[] Others) ConfigFileOf(string[] args)
+    {
+        var at = Array.FindIndex(args, a => a is "--config" or "-c");
+        if (at < 0 || at + 1 >= args.Length) return (null, args);
+        return (args[at + 1], [.. args[..at], .. args[(at + 2)..]]);
     }
 
     /// <summary>Runs until SIGTERM or Ctrl-C. Exit codes: 0 after a clean stop, 2 for bad configuration, 1 for a failed start.</summary>

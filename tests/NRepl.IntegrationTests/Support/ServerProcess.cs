@@ -46,9 +46,22 @@ internal sealed partial class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>Starts the server and waits for its banner.</summary>
-    public static async Task<ServerProcess> StartAsync(params string[] arguments)
+    public static Task<ServerProcess> StartAsync(params string[] arguments) =>
+        WithBannerAsync(Launch(arguments.Length == 0 ? ["--port", "0"] : arguments));
+
+    /// <summary>Starts the server without waiting for anything (for servers expected to refuse to start).</summary>
+    public static ServerProcess Launch(params string[] arguments) =>
+        Launch("dotnet", [ServerDll, .. arguments], Directory.CreateTempSubdirectory("nrepl-it-").FullName, new Dictionary<string, string>());
+
+    /// <summary>
+    /// Runs an installed server by its own command line (e.g. a systemd unit's ExecStart) in
+    /// <paramref name="workingDirectory"/> with <paramref name="environment"/> added, and waits for its banner.
+    /// </summary>
+    public static Task<ServerProcess> StartCommandAsync(string executable, IReadOnlyList<string> arguments, string workingDirectory, IReadOnlyDictionary<string, string> environment) =>
+        WithBannerAsync(Launch(executable, arguments, workingDirectory, environment));
+
+    private static async Task<ServerProcess> WithBannerAsync(ServerProcess server)
     {
-        var server = Launch(arguments.Length == 0 ? ["--port", "0"] : arguments);
         try
         {
             await server.ReadBannerAsync();
@@ -61,11 +74,9 @@ internal sealed partial class ServerProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts the server without waiting for anything (for servers expected to refuse to start).</summary>
-    public static ServerProcess Launch(params string[] arguments)
+    private static ServerProcess Launch(string executable, IReadOnlyList<string> arguments, string workingDirectory, IReadOnlyDictionary<string, string> environment)
     {
-        var workingDirectory = Directory.CreateTempSubdirectory("nrepl-it-").FullName;
-        var startInfo = new ProcessStartInfo("dotnet")
+        var startInfo = new ProcessStartInfo(executable)
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
@@ -73,11 +84,11 @@ internal sealed partial class ServerProcess : IAsyncDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        startInfo.ArgumentList.Add(ServerDll);
         foreach (var argument in arguments)
         {
             startInfo.ArgumentList.Add(argument);
         }
+        foreach (var (key, value) in environment) startInfo.Environment[key] = value;
 
         var process = new Process { StartInfo = startInfo };
         var server = new ServerProcess(process, workingDirectory);
