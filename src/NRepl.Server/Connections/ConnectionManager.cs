@@ -46,7 +46,7 @@ internal sealed class ConnectionManager
     /// <summary>Takes ownership of <paramref name="socket"/> and runs its connection on the thread pool.</summary>
     public void Start(Socket socket)
     {
-        socket.NoDelay = true; // replies are small separate writes: without it, Nagle + delayed ACK add ~40 ms a round trip
+        if (socket.ProtocolType == ProtocolType.Tcp) socket.NoDelay = true; // replies are small separate writes: without it, Nagle + delayed ACK add ~40 ms a round trip
         var id = Interlocked.Increment(ref _lastConnectionId);
         var connection = new Connection(id, socket, _dispatcher, _readerOptions, _outboundCapacity, _connectionLogger);
         _connections[id] = connection;

@@ -23,5 +23,11 @@ public sealed class NReplOptions
     /// <summary>Must be true to listen on a non-loopback address; a warning is logged at every start. Defaults to false.</summary>
     public bool AllowRemote { get; set; }
 
+    /// <summary>
+    /// Path of a Unix domain socket to listen on as well (CIDER connects to one; SSH forwards one), created
+    /// with mode 0600 so only this user can connect. Empty (the default): none.
+    /// </summary>
+    public string UnixSocket { get; set; } = "";
+
     public ServerLimits Limits { get; set; } = new();
 }

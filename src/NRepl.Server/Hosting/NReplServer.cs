@@ -26,6 +26,7 @@ internal sealed class NReplServer : BackgroundService
     private readonly ILogger<NReplServer> _logger;
     private readonly PortFile? _portFile;
     private Socket? _listener;
+    private Socket? _unixListener;
     private int _stopping;
 
     public NReplServer(
@@ -69,6 +70,11 @@ internal sealed class NReplServer : BackgroundService
         }
 
         ServerLog.Listening(_logger, EndPoint.ToString());
+        if (!string.IsNullOrWhiteSpace(_options.UnixSocket) && !OperatingSystem.IsWindows())
+        {
+            _unixListener = UnixSocketListener.Bind(Path.GetFullPath(_options.UnixSocket));
+            ServerLog.Listening(_logger, "unix:" + Path.GetFullPath(_options.UnixSocket));
+        }
 
         // Port file first: whoever reads the banner (jack-in tools, tests) may look for the file at once.
         _portFile?.Write(EndPoint.Port);
@@ -77,9 +83,13 @@ internal sealed class NReplServer : BackgroundService
         await base.StartAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        _unixListener is { } unix
+            ? Task.WhenAll(AcceptAsync(_listener!, stoppingToken), AcceptAsync(unix, stoppingToken))
+            : AcceptAsync(_listener!, stoppingToken);
+
+    private async Task AcceptAsync(Socket listener, CancellationToken stoppingToken)
     {
-        var listener = _listener!;
         try
         {
             while (true)
@@ -120,6 +130,7 @@ internal sealed class NReplServer : BackgroundService
 
         ServerLog.ShutdownStarted(_logger);
         _listener?.Dispose();
+        if (!OperatingSystem.IsWindows()) UnixSocketListener.Close(_unixListener, _options.UnixSocket);
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
         ServerLog.ShutdownUnbound(_logger);
         _portFile?.Delete();
@@ -133,6 +144,7 @@ internal sealed class NReplServer : BackgroundService
     public override void Dispose()
     {
         _listener?.Dispose();
+        if (!OperatingSystem.IsWindows()) UnixSocketListener.Close(_unixListener, _options.UnixSocket);
         _portFile?.Delete();
         base.Dispose();
     }

@@ -19,6 +19,7 @@ internal static class ServerHost
         ["--bind"] = "NRepl:Host",
         ["--port-file"] = "NRepl:PortFile",
         ["--allow-remote"] = "NRepl:AllowRemote",
+        ["--unix-socket"] = "NRepl:UnixSocket",
     };
 
     public static HostApplicationBuilder CreateBuilder(string[] args)

@@ -11,7 +11,7 @@ namespace NRepl.IntegrationTests.Support;
 /// </summary>
 internal sealed class NReplTestClient : IAsyncDisposable
 {
-    private readonly TcpClient _tcp;
+    private readonly Socket _socket;
     private readonly NetworkStream _stream;
     private readonly Task _reading;
 
@@ -22,19 +22,28 @@ internal sealed class NReplTestClient : IAsyncDisposable
     private bool _closed;
     private long _lastId;
 
-    private NReplTestClient(TcpClient tcp)
+    private NReplTestClient(Socket socket)
     {
-        _tcp = tcp;
-        _stream = tcp.GetStream();
+        _socket = socket;
+        _stream = new NetworkStream(socket, ownsSocket: false);
         _reading = ReadLoopAsync();
     }
 
     public static async Task<NReplTestClient> ConnectAsync(int port)
     {
-        var tcp = new TcpClient { NoDelay = true };
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         using var deadline = new CancellationTokenSource(Deadline.Reply);
-        await tcp.ConnectAsync(IPAddress.Loopback, port, deadline.Token);
-        return new NReplTestClient(tcp);
+        await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), deadline.Token);
+        return new NReplTestClient(socket);
+    }
+
+    /// <summary>Connects through the server's Unix domain socket (NRepl:UnixSocket).</summary>
+    public static async Task<NReplTestClient> ConnectUnixAsync(string path)
+    {
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        using var deadline = new CancellationTokenSource(Deadline.Reply);
+        await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), deadline.Token);
+        return new NReplTestClient(socket);
     }
 
     public IReadOnlyList<NReplMessage> Messages
@@ -86,7 +95,7 @@ internal sealed class NReplTestClient : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _tcp.Dispose();
+        _socket.Dispose();
         try
         {
             await _reading;
