@@ -24,6 +24,7 @@ internal sealed class ConnectionManager
     private readonly int _outboundCapacity;
     private readonly ILogger<Connection> _connectionLogger;
     private readonly ILogger<ConnectionManager> _logger;
+    private readonly int _maxConnections;
     private long _lastConnectionId;
 
     public ConnectionManager(OpDispatcher dispatcher, IOptions<NReplOptions> options, ILogger<Connection> connectionLogger, ILogger<ConnectionManager> logger)
@@ -37,6 +38,7 @@ internal sealed class ConnectionManager
             MaxMessageSize = limits.MaxMessageBytes,
         };
         _outboundCapacity = limits.MaxQueuedReplies;
+        _maxConnections = limits.MaxConnections;
         _connectionLogger = connectionLogger;
         _logger = logger;
     }
@@ -46,6 +48,11 @@ internal sealed class ConnectionManager
     /// <summary>Takes ownership of <paramref name="socket"/> and runs its connection on the thread pool.</summary>
     public void Start(Socket socket)
     {
+        if (_maxConnections > 0 && _connections.Count >= _maxConnections)
+        {
+            Refuse(socket);
+            return;
+        }
         if (socket.ProtocolType == ProtocolType.Tcp) socket.NoDelay = true; // replies are small separate writes: without it, Nagle + delayed ACK add ~40 ms a round trip
         var id = Interlocked.Increment(ref _lastConnectionId);
         var connection = new Connection(id, socket, _dispatcher, _readerOptions, _outboundCapacity, _connectionLogger);
@@ -55,6 +62,29 @@ internal sealed class ConnectionManager
             await connection.RunAsync().ConfigureAwait(false);
             _connections.TryRemove(id, out _);
         });
+    }
+
+    /// <summary>One message saying why, then close: a client sees an error rather than a connection that just drops.</summary>
+    private void Refuse(Socket socket)
+    {
+        ServerLog.ConnectionRefused(_logger, socket.RemoteEndPoint?.ToString() ?? "a local socket", _connections.Count);
+        try
+        {
+            socket.Send(NRepl.Protocol.Messages.NReplMessageWriter.ToBytes(new Dictionary<string, object?>
+            {
+                ["status"] = new[] { "error", "too-many-connections" },
+                ["err"] = $"The server has {_connections.Count} connections open, its limit (NRepl:Limits:MaxConnections); close one and connect again.\n",
+            }));
+            socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (SocketException)
+        {
+            // The client is already gone.
+        }
+        finally
+        {
+            socket.Dispose();
+        }
     }
 
     /// <summary>Asks every connection to close and waits (bounded by <paramref name="cancellationToken"/>), then aborts the rest.</summary>

@@ -20,4 +20,16 @@ public sealed class ServerLimits
     /// messages: an eval printing in a loop is slowed down rather than buffered without bound.
     /// </summary>
     public int MaxQueuedReplies { get; set; } = 1024;
+
+    /// <summary>Open connections at once; one more is told so (status <c>too-many-connections</c>) and closed. Defaults to 64.</summary>
+    public int MaxConnections { get; set; } = 64;
+
+    /// <summary>Sessions one connection may clone; one more is refused (status <c>too-many-sessions</c>). Defaults to 64.</summary>
+    public int MaxSessionsPerConnection { get; set; } = 64;
+
+    /// <summary>
+    /// Characters of out and err one eval may stream (an eval printing in an endless loop); past it the eval's
+    /// output is dropped, once announced with nREPL's <c>nrepl.middleware.print/truncated</c> status. Defaults to 16 Mi.
+    /// </summary>
+    public long MaxOutputCharsPerEval { get; set; } = 16 * 1024 * 1024;
 }

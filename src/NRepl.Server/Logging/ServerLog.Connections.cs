@@ -31,6 +31,12 @@ internal static partial class ServerLog
     [LoggerMessage(9, LogLevel.Critical, "The listener failed to accept new connections.", EventName = "AcceptLoopFailed")]
     public static partial void AcceptLoopFailed(ILogger logger, Exception exception);
 
+    [LoggerMessage(11, LogLevel.Warning, "A connection from {Remote} was refused: {Open} connections are open (NRepl:Limits:MaxConnections).", EventName = "ConnectionRefused")]
+    public static partial void ConnectionRefused(ILogger logger, string remote, int open);
+
+    [LoggerMessage(12, LogLevel.Warning, "Output of eval {EvalId} in session {SessionId} passed {Limit} characters (NRepl:Limits:MaxOutputCharsPerEval); the rest is dropped.", EventName = "OutputTruncated")]
+    public static partial void OutputTruncated(ILogger logger, string sessionId, string evalId, long limit);
+
     [LoggerMessage(10, LogLevel.Debug, "Request on connection {ConnectionId}: {Request}", EventName = "RequestReceived")]
     public static partial void RequestReceived(ILogger logger, long connectionId, string request);
 }

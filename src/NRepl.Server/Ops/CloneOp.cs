@@ -10,9 +10,16 @@ namespace NRepl.Server.Ops;
 /// </summary>
 internal sealed class CloneOp : IOpHandler
 {
-    private readonly SessionRegistry _sessions;
+    public const string TooManySessions = "too-many-sessions";
 
-    public CloneOp(SessionRegistry sessions) => _sessions = sessions;
+    private readonly SessionRegistry _sessions;
+    private readonly Hosting.ServerLimits _limits;
+
+    public CloneOp(SessionRegistry sessions, Microsoft.Extensions.Options.IOptions<Hosting.NReplOptions> options)
+    {
+        _sessions = sessions;
+        _limits = options.Value.Limits;
+    }
 
     public OpDescriptor Descriptor { get; } = new(
         "clone",
@@ -32,7 +39,16 @@ internal sealed class CloneOp : IOpHandler
         var clientName = RequestFields.OptionalString(context.Request, "client-name");
         var clientVersion = RequestFields.OptionalString(context.Request, "client-version");
         var client = clientName is null ? null : clientVersion is null ? clientName : $"{clientName} {clientVersion}";
+        var limit = _limits.MaxSessionsPerConnection;
+        if (limit > 0 && _sessions.Sessions.Count(s => ReferenceEquals(s.CreatedBy, context.Channel)) >= limit)
+        {
+            return context.DoneWithAsync(new Dictionary<string, object?>
+            {
+                ["err"] = $"This connection has {limit} sessions, its limit (NRepl:Limits:MaxSessionsPerConnection); close one first.\n",
+            }, Status.Error, TooManySessions).AsTask();
+        }
         var created = _sessions.Clone(source, client);
+        created.CreatedBy = context.Channel;
         return context.DoneWithAsync(new Dictionary<string, object?> { ["new-session"] = created.Id }).AsTask();
     }
 }

@@ -49,6 +49,9 @@ internal sealed class Session
         set => Volatile.Write(ref _ns, value);
     }
 
+    /// <summary>The connection whose clone made this session (the per-connection session limit counts them).</summary>
+    public IReplyChannel? CreatedBy { get; set; }
+
     /// <summary>The connection that last sent a request for this session: where eval output goes.</summary>
     public IReplyChannel? Connection
     {

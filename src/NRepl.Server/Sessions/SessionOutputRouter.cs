@@ -12,15 +12,45 @@ namespace NRepl.Server.Sessions;
 /// </summary>
 internal sealed class SessionOutputRouter : ISessionOutput
 {
+    // Remembered evals whose output is counted; the oldest are forgotten past this many.
+    private const int CountedEvals = 4096;
+
     private readonly SessionRegistry _sessions;
     private readonly OutputSubscriptions _subscriptions;
     private readonly ILogger<SessionOutputRouter> _logger;
+    private readonly long _maxOutputChars;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Session, string Eval), long> _written = new();
 
-    public SessionOutputRouter(SessionRegistry sessions, OutputSubscriptions subscriptions, ILogger<SessionOutputRouter> logger)
+    public SessionOutputRouter(SessionRegistry sessions, OutputSubscriptions subscriptions, ILogger<SessionOutputRouter> logger,
+        Microsoft.Extensions.Options.IOptions<Hosting.NReplOptions>? options = null)
     {
         _sessions = sessions;
         _subscriptions = subscriptions;
         _logger = logger;
+        _maxOutputChars = options?.Value.Limits.MaxOutputCharsPerEval ?? 0;
+    }
+
+    /// <summary>
+    /// Counts an eval's output against NRepl:Limits:MaxOutputCharsPerEval: false once past it. The first text over the
+    /// limit gets the truncated status instead of being sent, so the client says the output was cut.
+    /// </summary>
+    private bool WithinLimit(string sessionId, string evalId, int length)
+    {
+        if (_maxOutputChars <= 0 || evalId.Length == 0) return true;
+        if (_written.Count > CountedEvals) _written.Clear(); // the evals counted longest ago ended long ago
+        var before = _written.TryGetValue((sessionId, evalId), out var count) ? count : 0;
+        var after = _written[(sessionId, evalId)] = before + length;
+        if (after <= _maxOutputChars) return true;
+        if (before <= _maxOutputChars)
+        {
+            ServerLog.OutputTruncated(_logger, sessionId, evalId, _maxOutputChars);
+            Send(sessionId, evalId, new Dictionary<string, object?>
+            {
+                ["err"] = $"\n... output truncated: this eval wrote more than {_maxOutputChars} characters (NRepl:Limits:MaxOutputCharsPerEval); the rest is dropped ...\n",
+                ["status"] = new[] { Status.PrintTruncated },
+            });
+        }
+        return false;
     }
 
     public void Background(string? sessionId, string? evalId, bool isError, string text)
@@ -46,7 +76,7 @@ internal sealed class SessionOutputRouter : ISessionOutput
 
     public void Write(string sessionId, string evalId, bool isError, string text)
     {
-        if (text.Length == 0)
+        if (text.Length == 0 || !WithinLimit(sessionId, evalId, text.Length))
         {
             return;
         }
