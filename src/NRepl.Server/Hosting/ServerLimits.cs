@@ -32,4 +32,10 @@ public sealed class ServerLimits
     /// output is dropped, once announced with nREPL's <c>nrepl.middleware.print/truncated</c> status. Defaults to 16 Mi.
     /// </summary>
     public long MaxOutputCharsPerEval { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>
+    /// Characters of stdin a session may send that no read has asked for yet (the count restarts at each
+    /// <c>need-input</c>); past it the stdin request is refused (status <c>too-much-stdin</c>). Defaults to 1 Mi.
+    /// </summary>
+    public long MaxPendingStdinChars { get; set; } = 1024 * 1024;
 }

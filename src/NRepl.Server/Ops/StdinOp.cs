@@ -9,9 +9,16 @@ namespace NRepl.Server.Ops;
 /// </summary>
 internal sealed class StdinOp : IOpHandler
 {
-    private readonly EvaluatorAccessor _evaluator;
+    public const string TooMuchStdin = "too-much-stdin";
 
-    public StdinOp(EvaluatorAccessor evaluator) => _evaluator = evaluator;
+    private readonly EvaluatorAccessor _evaluator;
+    private readonly long _maxPending;
+
+    public StdinOp(EvaluatorAccessor evaluator, Microsoft.Extensions.Options.IOptions<Hosting.NReplOptions> options)
+    {
+        _evaluator = evaluator;
+        _maxPending = options.Value.Limits.MaxPendingStdinChars;
+    }
 
     public OpDescriptor Descriptor { get; } = new(
         "stdin",
@@ -25,6 +32,15 @@ internal sealed class StdinOp : IOpHandler
         // A missing "stdin" is not end of input: only an explicit empty string is.
         if (context.Request.GetString("stdin") is { } text)
         {
+            // Input nobody reads would pile up in the target: bounded until an eval asks for more.
+            if (!context.Session.TryAddStdin(text.Length, _maxPending))
+            {
+                await context.DoneWithAsync(new Dictionary<string, object?>
+                {
+                    ["err"] = $"The session already holds {_maxPending} characters of input no eval has read (NRepl:Limits:MaxPendingStdinChars); this input was dropped.\n",
+                }, Status.Error, TooMuchStdin).ConfigureAwait(false);
+                return;
+            }
             _evaluator.Evaluator?.Stdin(context.Session.Id, text);
         }
 

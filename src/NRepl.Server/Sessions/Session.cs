@@ -49,6 +49,25 @@ internal sealed class Session
         set => Volatile.Write(ref _ns, value);
     }
 
+    private long _unaskedStdin;
+
+    /// <summary>
+    /// Counts stdin sent to the session's evals against <paramref name="limit"/> (0: none); false, counting
+    /// nothing, when it would pass it. <see cref="InputAsked"/> starts the count again.
+    /// </summary>
+    public bool TryAddStdin(long length, long limit)
+    {
+        while (true)
+        {
+            var before = Volatile.Read(ref _unaskedStdin);
+            if (limit > 0 && before + length > limit) return false;
+            if (Interlocked.CompareExchange(ref _unaskedStdin, before + length, before) == before) return true;
+        }
+    }
+
+    /// <summary>An eval asked for input (need-input): what was sent before has been read.</summary>
+    public void InputAsked() => Volatile.Write(ref _unaskedStdin, 0);
+
     /// <summary>The connection whose clone made this session (the per-connection session limit counts them).</summary>
     public IReplyChannel? CreatedBy { get; set; }
 

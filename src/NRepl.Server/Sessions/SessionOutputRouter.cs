@@ -84,9 +84,12 @@ internal sealed class SessionOutputRouter : ISessionOutput
         Send(sessionId, evalId, isError ? "err" : "out", text);
     }
 
-    public void NeedInput(string sessionId, string evalId) =>
+    public void NeedInput(string sessionId, string evalId)
+    {
+        _sessions.FindForOutput(sessionId)?.InputAsked();
         // Alone in its message: Calva compares status == 'need-input', which only holds for a one-element list.
         Send(sessionId, evalId, "status", new[] { Status.NeedInput });
+    }
 
     public void Condition(string sessionId, string evalId, IReadOnlyDictionary<string, object?> fields) =>
         Send(sessionId, evalId, fields);

@@ -44,4 +44,22 @@ public sealed class LimitsTests
         Assert.That(server.Channel.Messages.Where(m => m.Str("id") == "e-2").Select(m => m.Str("out")).OfType<string>(), Is.Empty,
             "the second eval's first write is already past 10 characters");
     }
+
+    [Test]
+    public async Task Stdin_NoEvalReadsIt_RefusedPastTheLimitUntilAnEvalAsksForInput()
+    {
+        using var server = ServerHarness.Create(configure: s => s.Configure<NReplOptions>(o => o.Limits.MaxPendingStdinChars = 10));
+        var session = await server.CloneAsync();
+
+        var first = (await server.RequestAsync(("op", "stdin"), ("session", session), ("stdin", "12345"))).Single();
+        var second = (await server.RequestAsync(("op", "stdin"), ("session", session), ("stdin", "67890"))).Single();
+        var refused = (await server.RequestAsync(("op", "stdin"), ("session", session), ("stdin", "x"))).Single();
+        server.Output.NeedInput(session, "e-1"); // an eval read it all and asks for more
+        var afterAsk = (await server.RequestAsync(("op", "stdin"), ("session", session), ("stdin", "abc"))).Single();
+
+        Assert.That((first.Statuses(), second.Statuses()), Is.EqualTo((new[] { "done" }, new[] { "done" })));
+        Assert.That(refused.Statuses(), Is.EquivalentTo(new[] { "error", "too-much-stdin", "done" }));
+        Assert.That(afterAsk.Statuses(), Is.EqualTo(new[] { "done" }));
+        Assert.That(server.Eval.StdinReceived.Select(s => s.Text), Is.EqualTo(new[] { "12345", "67890", "abc" }));
+    }
 }
