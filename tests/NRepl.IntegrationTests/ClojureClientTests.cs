@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using NRepl.IntegrationTests.Support;
 
 namespace NRepl.IntegrationTests;
@@ -107,36 +106,9 @@ public sealed class ClojureClientTests
     private static async Task<Dictionary<string, string>> RunClientAsync(int port, string scriptName)
     {
         var script = Path.Combine(AppContext.BaseDirectory, "Clients", scriptName);
-        var startInfo = new ProcessStartInfo("java")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in new[] { "-cp", $"{ClojureJar}:{NReplJar}", "clojure.main", script, port.ToString(System.Globalization.CultureInfo.InvariantCulture) })
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(startInfo)!;
-        using var deadline = new CancellationTokenSource(Deadline.Process);
-        var stdout = process.StandardOutput.ReadToEndAsync(deadline.Token);
-        var stderr = process.StandardError.ReadToEndAsync(deadline.Token);
-        try
-        {
-            await process.WaitForExitAsync(deadline.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail("The Clojure client did not finish in time.");
-        }
-
-        var output = await stdout;
-        Assert.That(process.ExitCode, Is.Zero, $"Clojure client failed:{Environment.NewLine}{output}{Environment.NewLine}{await stderr}");
-        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(line => line.Split(' ', 2))
-            .Where(parts => parts.Length == 2)
-            .ToDictionary(parts => parts[0], parts => parts[1]);
+        var output = await ChildProcess.RunAsync("java",
+            ["-cp", $"{ClojureJar}:{NReplJar}", "clojure.main", script, port.ToString(System.Globalization.CultureInfo.InvariantCulture)],
+            Deadline.Process, "The Clojure client");
+        return ChildProcess.Facts(output);
     }
 }

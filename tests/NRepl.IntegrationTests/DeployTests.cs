@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using NRepl.IntegrationTests.Support;
 
 namespace NRepl.IntegrationTests;
@@ -10,7 +9,7 @@ namespace NRepl.IntegrationTests;
 [NonParallelizable]
 public sealed class DeployTests
 {
-    private static string Root => RepositoryRoot();
+    private static string Root => Repository.Root;
 
     private static Dictionary<string, string> UnitSettings(string unitText) =>
         unitText.Split('\n').Select(l => l.Trim()).Where(l => l.Contains('=') && !l.StartsWith('#'))
@@ -42,10 +41,10 @@ public sealed class DeployTests
             var state = Path.Combine(temp, "state");
             var logs = Path.Combine(temp, "logs");
             Directory.CreateDirectory(state);
-            await RunAsync("bash", [Path.Combine(Root, "deploy", "install.sh"), "--prefix", prefix, "--config-dir", config, "--no-systemd", "--no-user"]);
+            await ChildProcess.RunAsync("bash", [Path.Combine(Root, "deploy", "install.sh"), "--prefix", prefix, "--config-dir", config, "--no-systemd", "--no-user"], TimeSpan.FromMinutes(5), "install.sh");
             // Idempotent: a second run updates in place and keeps the configuration.
             File.AppendAllText(Path.Combine(config, "environment"), "# edited by the administrator\n");
-            await RunAsync("bash", [Path.Combine(Root, "deploy", "install.sh"), "--prefix", prefix, "--config-dir", config, "--no-systemd", "--no-user"]);
+            await ChildProcess.RunAsync("bash", [Path.Combine(Root, "deploy", "install.sh"), "--prefix", prefix, "--config-dir", config, "--no-systemd", "--no-user"], TimeSpan.FromMinutes(5), "install.sh");
             Assert.That(File.ReadAllText(Path.Combine(config, "environment")), Does.Contain("edited by the administrator"));
 
             // The rendered unit's ExecStart, with the directories systemd would give it (StateDirectory, LogsDirectory).
@@ -71,26 +70,5 @@ public sealed class DeployTests
         {
             if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
         }
-    }
-
-    private static async Task RunAsync(string executable, string[] arguments)
-    {
-        var start = new ProcessStartInfo(executable) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        using var process = Process.Start(start)!;
-        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(5));
-        var stdout = process.StandardOutput.ReadToEndAsync(deadline.Token);
-        var stderr = process.StandardError.ReadToEndAsync(deadline.Token);
-        await process.WaitForExitAsync(deadline.Token);
-        Assert.That(process.ExitCode, Is.Zero, await stdout + await stderr);
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "nrepl.sln"))) return dir.FullName;
-        }
-        throw new InvalidOperationException("nrepl.sln not found above " + AppContext.BaseDirectory);
     }
 }

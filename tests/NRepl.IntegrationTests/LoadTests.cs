@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using NRepl.IntegrationTests.Support;
 
 namespace NRepl.IntegrationTests;
@@ -18,13 +17,12 @@ public sealed class LoadTests
     public async Task ThirtyTwoClientsFiveHundredEvalsEach_EveryReplyArrivesOnItsSession_NoOutputLostOrMixed()
     {
         await using var server = await ServerProcess.StartAsync("--port", "0");
-        var latencies = new List<double>[Clients];
+        // Correctness only: throughput and latency under this load are the benchmark's (README, Performance).
+        var answered = 0;
         var failures = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        var clock = Stopwatch.StartNew();
 
         await Task.WhenAll(Enumerable.Range(0, Clients).Select(async c =>
         {
-            latencies[c] = new List<double>(EvalsPerClient);
             await using var client = await NReplTestClient.ConnectAsync(server.Port);
             var session = (await client.RequestAsync(("op", "clone"))).Single().GetString("new-session")!;
             for (var i = 0; i < EvalsPerClient; i++)
@@ -38,9 +36,8 @@ public sealed class LoadTests
                     3 => ($"Load{(c + 1) % Clients}(1) >= 0", "true", null),
                     _ => ($"{c} * 1000 + {i}", (c * 1000 + i).ToString(System.Globalization.CultureInfo.InvariantCulture), null),
                 };
-                var started = Stopwatch.GetTimestamp();
                 var replies = await client.RequestAsync(("op", "eval"), ("session", session), ("code", code));
-                latencies[c].Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                Interlocked.Increment(ref answered);
 
                 if (!replies.Last().IsDone()) failures.Enqueue($"client {c} eval {i}: no done");
                 if (replies.Any(r => r.GetString("session") != session)) failures.Enqueue($"client {c} eval {i}: a reply for another session");
@@ -53,11 +50,7 @@ public sealed class LoadTests
             }
         }));
 
-        clock.Stop();
-        var all = latencies.SelectMany(l => l).Order().ToList();
-        var p99 = all[(int)Math.Ceiling(all.Count * 0.99) - 1];
-        TestContext.Out.WriteLine($"{all.Count} evals by {Clients} clients in {clock.Elapsed.TotalSeconds:0.0} s: {all.Count / clock.Elapsed.TotalSeconds:0} evals/s, median {all[all.Count / 2]:0.0} ms, p99 {p99:0.0} ms");
         Assert.That(failures, Is.Empty, string.Join(Environment.NewLine, failures.Take(20)));
-        Assert.That(all, Has.Count.EqualTo(Clients * EvalsPerClient));
+        Assert.That(answered, Is.EqualTo(Clients * EvalsPerClient));
     }
 }

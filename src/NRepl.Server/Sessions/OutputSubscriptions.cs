@@ -15,7 +15,5 @@ internal sealed class OutputSubscriptions
 
     public bool Unsubscribe(string sessionId) => _requestIdBySession.TryRemove(sessionId, out _);
 
-    public bool Any => !_requestIdBySession.IsEmpty;
-
     public IReadOnlyList<(string SessionId, string RequestId)> Current => [.. _requestIdBySession.Select(p => (p.Key, p.Value))];
 }

@@ -178,27 +178,34 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
 
     public async Task<IReadOnlyList<Evaluation.Completion>> CompleteAsync(string sessionId, string ns, string prefix, CancellationToken ct)
     {
-        await (_ready ??= Task.Run(InitializeAsync, CancellationToken.None)).WaitAsync(ct).ConfigureAwait(false);
-        // The snapshot is immutable: completion reads it without the world lock, so it never waits for a compile or a migration.
-        var world = _compiler.Current;
-        var csharpNs = WorldNames.ToCSharpNamespace(ns);
-        var usings = world.Usings.TryGetValue(csharpNs, out var list) ? (IReadOnlyList<Model.UsingDefinition>)list : [];
+        var (compilation, csharpNs, usings) = await NamespaceAsync(ns, ct).ConfigureAwait(false);
         var recent = _recentInput.TryGetValue(sessionId, out var queue) ? queue.Reverse().ToList() : [];
-        return CompletionEngine.Complete(world.Compilation, csharpNs, usings, prefix, recent)
+        return CompletionEngine.Complete(compilation, csharpNs, usings, prefix, recent)
             .Select(c => new Evaluation.Completion(c.Candidate, c.Type, c.Ns))
             .ToList();
     }
 
     public async Task<SymbolDocs?> LookupAsync(string ns, string symbol, CancellationToken ct)
     {
-        await (_ready ??= Task.Run(InitializeAsync, CancellationToken.None)).WaitAsync(ct).ConfigureAwait(false);
-        var world = _compiler.Current;
-        var csharpNs = WorldNames.ToCSharpNamespace(ns);
-        var usings = world.Usings.TryGetValue(csharpNs, out var list) ? (IReadOnlyList<Model.UsingDefinition>)list : [];
-        return SymbolLookup.Find(world.Compilation, csharpNs, usings, symbol) is { } found
+        var (compilation, csharpNs, usings) = await NamespaceAsync(ns, ct).ConfigureAwait(false);
+        return SymbolLookup.Find(compilation, csharpNs, usings, symbol) is { } found
             ? new SymbolDocs(found.Name, found.Ns, found.Type, found.Signatures, found.Parameters, found.Doc, found.File, found.Line, found.Column)
             : null;
     }
+
+    /// <summary>
+    /// The world as editor ops read it, once it is loaded: its compilation, and the namespace (as C#) with its
+    /// usings. The snapshot is immutable, so this never waits for a compile or a migration (no world lock).
+    /// </summary>
+    private async Task<(Microsoft.CodeAnalysis.CSharp.CSharpCompilation Compilation, string Ns, IReadOnlyList<Model.UsingDefinition> Usings)> NamespaceAsync(string ns, CancellationToken ct)
+    {
+        await WorldReadyAsync(ct).ConfigureAwait(false);
+        var world = _compiler.Current;
+        var csharpNs = WorldNames.ToCSharpNamespace(ns);
+        return (world.Compilation, csharpNs, world.Usings.TryGetValue(csharpNs, out var list) ? list : []);
+    }
+
+    private Task WorldReadyAsync(CancellationToken ct) => (_ready ??= Task.Run(InitializeAsync, CancellationToken.None)).WaitAsync(ct);
 
     public void ForgetSession(string sessionId)
     {
@@ -297,7 +304,7 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
 
     private async Task<Applied> CompileAndApplyAsync(ParsedSubmission parsed, EvalRequest request, long evalId, CancellationToken ct)
     {
-        await (_ready ??= Task.Run(InitializeAsync, CancellationToken.None)).WaitAsync(ct).ConfigureAwait(false);
+        await WorldReadyAsync(ct).ConfigureAwait(false);
         await _worldLock.WaitAsync(ct).ConfigureAwait(false);
         try
         {

@@ -359,7 +359,7 @@ internal sealed class WorldCompiler
                     var into = before;
                     if (_replaceTypes.Contains(typeKey))
                     {
-                        into = $"{part.Ns}.__Live{Interlocked.Increment(ref _compiler._evalSerial)}_{typeName}";
+                        into = HiddenNamespace(part.Ns, typeName);
                         _moves.Add((part.Ns, typeName, before ?? part.Ns, into));
                     }
                     SetDefinition(NewDefinition(part, typeKey, DefinitionKind.Type, typeName, null) with { ReplacedInto = into });
@@ -414,7 +414,7 @@ internal sealed class WorldCompiler
             foreach (var key in _replaceTypes.Where(k => !_definedKeys.Contains(k)))
             {
                 if (_definitions.GetValueOrDefault(key)?.Definition is not { Kind: DefinitionKind.Type } existing) continue;
-                var into = $"{existing.Ns}.__Live{Interlocked.Increment(ref _compiler._evalSerial)}_{existing.Name}";
+                var into = HiddenNamespace(existing.Ns, existing.Name);
                 _moves.Add((existing.Ns, existing.Name, existing.ReplacedInto ?? existing.Ns, into));
                 SetDefinition(existing with { ReplacedInto = into });
             }
@@ -437,6 +437,9 @@ internal sealed class WorldCompiler
                 if (moved.Contains(entry.Definition.Ns)) SetDefinition(entry.Definition);
             }
         }
+
+        /// <summary>A fresh namespace for a replaced type, inside its own (so it still sees that namespace's names).</summary>
+        private string HiddenNamespace(string ns, string typeName) => WorldNames.ReplacedTypeNamespace(ns, Interlocked.Increment(ref _compiler._evalSerial), typeName);
 
         private void EnsureHolder(string ns)
         {
@@ -680,10 +683,8 @@ internal sealed class WorldCompiler
         {
             var outer = clrTypeName.Split('+')[0];
             var dot = outer.LastIndexOf('.');
-            var ns = dot < 0 ? DefaultNamespace : outer[..dot];
             // A replaced type's own namespace sits inside the user's: its helpers belong to the user's namespace.
-            var hidden = ns.LastIndexOf(".__Live", StringComparison.Ordinal);
-            return hidden >= 0 ? ns[..hidden] : ns;
+            return WorldNames.UserNamespaceOf(dot < 0 ? DefaultNamespace : outer[..dot]);
         }
 
         /// <summary>A node of a rendered world tree, repeated with the user's file and position.</summary>

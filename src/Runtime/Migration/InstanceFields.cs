@@ -19,6 +19,10 @@ internal static class InstanceFields
         return [.. fields];
     }
 
+    /// <summary>Of fields sharing a declaring type and a name (a retype leaves the old one behind), the newest.</summary>
+    public static IEnumerable<FieldInfo> Newest(IEnumerable<FieldInfo> fields) =>
+        fields.GroupBy(f => (f.DeclaringType, f.Name)).Select(g => g.MaxBy(f => f.MetadataToken)!);
+
     /// <summary>
     /// Compiles <c>o =&gt; new object[] { ((D1)o).f1, ((D2)o).f2, ... }</c> (boxed) for instances of
     /// <paramref name="type"/>: a migration with a hook copies every field of every instance, and

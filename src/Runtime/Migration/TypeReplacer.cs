@@ -79,7 +79,7 @@ internal sealed class TypeReplacer
 
         foreach (var type in WorldTypes(world))
         {
-            foreach (var field in Newest(type.GetFields(BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly)))
+            foreach (var field in InstanceFields.Newest(type.GetFields(BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly)))
             {
                 if (field.IsLiteral || field.FieldType.IsPointer || field.FieldType.IsByRefLike) continue;
                 var slot = field;
@@ -166,10 +166,6 @@ internal sealed class TypeReplacer
         return types.Where(t => !t.ContainsGenericParameters);
     }
 
-    /// <summary>Of the fields of one type that share a name (a retype leaves the old behind), the newest.</summary>
-    private static IEnumerable<FieldInfo> Newest(IEnumerable<FieldInfo> fields) =>
-        fields.GroupBy(f => f.Name).Select(g => g.MaxBy(f => f.MetadataToken)!);
-
     /// <summary>At commit, once the roots are written: the new instances join the registry; returns a report line per replaced type.</summary>
     public IEnumerable<string> Commit()
     {
@@ -178,7 +174,7 @@ internal sealed class TypeReplacer
         foreach (var (old, now) in _types)
         {
             var moved = _moved.GetValueOrDefault(old);
-            var line = $"{TypeNames(now)}: {moved} live {(old.IsValueType ? "value" : "instance")}{(moved == 1 ? "" : "s")} moved to the new type";
+            var line = $"{Printing.TypeNames.Of(now)}: {moved} live {(old.IsValueType ? "value" : "instance")}{(moved == 1 ? "" : "s")} moved to the new type";
             if (!old.IsValueType && !old.IsGenericTypeDefinition)
             {
                 // Tracked types: the registry knows the instances no converted value led to.
@@ -188,8 +184,6 @@ internal sealed class TypeReplacer
             yield return line;
         }
     }
-
-    private static string TypeNames(Type type) => Printing.TypeNames.Of(type);
 
     private bool TryConvert(object? value, Type target, out object? result)
     {
@@ -351,18 +345,9 @@ internal sealed class TypeReplacer
         }
     }
 
-    /// <summary>The newest field of each name along the type and its bases (a retype leaves the old field behind).</summary>
-    private FieldInfo[] Fields(Type type)
-    {
-        if (_fields.TryGetValue(type, out var fields)) return fields;
-        var newest = new Dictionary<(Type?, string), FieldInfo>();
-        foreach (var field in InstanceFields.All(type))
-        {
-            var key = (field.DeclaringType, field.Name);
-            if (!newest.TryGetValue(key, out var seen) || field.MetadataToken > seen.MetadataToken) newest[key] = field;
-        }
-        return _fields[type] = [.. newest.Values];
-    }
+    /// <summary>The live instance fields of the type and its bases, found once per type.</summary>
+    private FieldInfo[] Fields(Type type) =>
+        _fields.TryGetValue(type, out var fields) ? fields : _fields[type] = [.. InstanceFields.Newest(InstanceFields.All(type))];
 
     /// <summary>The new type for instances of <paramref name="type"/>: its replacement, or for a replaced generic type the replacement closed over the same (mapped) arguments.</summary>
     private Type? Replacing(Type type)

@@ -185,14 +185,7 @@ internal sealed partial class ServerProcess : IAsyncDisposable
             var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
             var framework = output.Name;
             var configuration = output.Parent!.Name;
-            var root = output;
-            while (root is not null && !File.Exists(Path.Combine(root.FullName, "nrepl.sln")))
-            {
-                root = root.Parent;
-            }
-
-            Assert.That(root, Is.Not.Null, "repository root (nrepl.sln) not found above " + AppContext.BaseDirectory);
-            var dll = Path.Combine(root!.FullName, "src", "NRepl.Server", "bin", configuration, framework, "NRepl.Server.dll");
+            var dll = Path.Combine(Repository.Root, "src", "NRepl.Server", "bin", configuration, framework, "NRepl.Server.dll");
             Assert.That(File.Exists(dll), Is.True, "server not built: " + dll);
             return dll;
         }

@@ -72,7 +72,7 @@ internal static class CompletionEngine
         var (model, position) = Probe(world, ns, usings, Marker);
         return model.LookupSymbols(position)
             .Where(s => Matches(s.Name, prefix) && Visible(s))
-            .Select(s => Candidate(s, isHolderScope: true))
+            .Select(Candidate)
             .OfType<CompletionCandidate>();
     }
 
@@ -102,7 +102,7 @@ internal static class CompletionEngine
         }
         return members
             .Where(s => Matches(s.Name, prefix) && Visible(s) && s is not IMethodSymbol { MethodKind: not (MethodKind.Ordinary or MethodKind.ReducedExtension) })
-            .Select(s => Candidate(s, isHolderScope: false))
+            .Select(Candidate)
             .OfType<CompletionCandidate>();
     }
 
@@ -126,7 +126,7 @@ internal static class CompletionEngine
         return (compilation.GetSemanticModel(tree), at);
     }
 
-    internal static CompletionCandidate? Candidate(ISymbol symbol, bool isHolderScope)
+    internal static CompletionCandidate? Candidate(ISymbol symbol)
     {
         var inHolder = symbol.ContainingType?.Name == WorldNames.Holder;
         var type = symbol switch
@@ -152,7 +152,7 @@ internal static class CompletionEngine
         {
             INamespaceSymbol space => space.ContainingNamespace is { IsGlobalNamespace: false } parent ? parent.ToDisplayString() : null,
             _ when inHolder => symbol.ContainingNamespace.ToDisplayString(),
-            INamedTypeSymbol named when named.ContainingType is null => named.ContainingNamespace is { IsGlobalNamespace: false } parent ? Visible(parent.ToDisplayString()) : null,
+            INamedTypeSymbol named when named.ContainingType is null => named.ContainingNamespace is { IsGlobalNamespace: false } parent ? WorldNames.UserNamespaceOf(parent.ToDisplayString()) : null,
             _ => symbol.ContainingType?.ToDisplayString(),
         };
         return new CompletionCandidate(symbol.Name, type, ns);
@@ -162,9 +162,6 @@ internal static class CompletionEngine
     internal static bool Visible(ISymbol symbol) =>
         symbol.CanBeReferencedByName && !symbol.Name.StartsWith("__", StringComparison.Ordinal) && !symbol.IsImplicitlyDeclared
         && symbol is not INamedTypeSymbol { Name: "LiveObject" or "LiveRecord", ContainingNamespace.Name: "Runtime" };
-
-    /// <summary>A replaced type lives in a hidden namespace inside its own: it is shown as its own namespace's.</summary>
-    internal static string Visible(string ns) => ns.IndexOf(".__Live", StringComparison.Ordinal) is > 0 and var at ? ns[..at] : ns;
 
     private static bool Matches(string name, string prefix) => name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase);
 

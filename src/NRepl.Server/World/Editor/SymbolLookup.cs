@@ -53,7 +53,7 @@ internal static partial class SymbolLookup
         if (symbols.Count == 0) return null;
         var primary = symbols[0];
         var overloads = primary is IMethodSymbol ? symbols.OfType<IMethodSymbol>().ToList() : [];
-        var candidate = CompletionEngine.Candidate(primary, isHolderScope: true);
+        var candidate = CompletionEngine.Candidate(primary);
         var location = primary.Locations.FirstOrDefault(l => l.IsInSource)?.GetMappedLineSpan();
         string? file = null;
         if (location is { HasMappedPath: true, Path: { } path } && Path.IsPathRooted(path)) file = new Uri(path).AbsoluteUri;

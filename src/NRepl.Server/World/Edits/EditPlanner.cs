@@ -146,7 +146,7 @@ internal sealed class EditPlanner
         {
             // A new type, or the new type replacing an old one (which just leaves the source). When the
             // helpers generation of a replacement already added it, this generation plans against that copy.
-            var staged = newType.ContainingType is null ? _old.Compilation.GetTypeByMetadataName($"{newType.ContainingNamespace.ToDisplayString()}.{newType.MetadataName}") : null;
+            var staged = newType.ContainingType is null ? _old.Compilation.GetTypeByMetadataName(MetadataNameOf(newType)) : null;
             if (staged is not null && DeclarationOf(staged) is { } stagedDecl) PlanType(staged, newType, stagedDecl, newDecl);
             else _plan.Insert(newType);
             if (replaced)
@@ -171,9 +171,8 @@ internal sealed class EditPlanner
         {
             if (change is not { Old: { } old, New: { } now } || now.Definition.Kind != DefinitionKind.Type || old.Definition.ReplacedInto == now.Definition.ReplacedInto) continue;
             // Definitions by metadata name (Crate`1, not Crate`1[T]): a generic type's instances are of its constructed types.
-            static string NameOf(INamedTypeSymbol type) => $"{type.ContainingNamespace.ToDisplayString()}.{type.MetadataName}";
-            var oldName = NameOf(DeclaredType(_old.Compilation, old.Tree).Symbol);
-            var newName = NameOf(DeclaredType(_new, now.Tree).Symbol);
+            var oldName = MetadataNameOf(DeclaredType(_old.Compilation, old.Tree).Symbol);
+            var newName = MetadataNameOf(DeclaredType(_new, now.Tree).Symbol);
             _replacements[oldName] = newName;
             _plan.Replacements.Add(new NRepl.Runtime.Contract.TypeReplacement(oldName, newName, _old.ShapeVersionOf(oldName)));
         }
@@ -664,6 +663,9 @@ internal sealed class EditPlanner
     private static string Display(ITypeSymbol? type) => type?.ToDisplayString(SymbolDisplayFormat.CSharpErrorMessageFormat) ?? "(none)";
 
     private void Refuse(string typeName, string? member, string reason) => _plan.Refusals.Add(new RefusedEdit(typeName, member, reason));
+
+    /// <summary>A top-level type's metadata name: <c>user.Crate`1</c> (GetTypeByMetadataName and reflection's Assembly.GetType take it).</summary>
+    private static string MetadataNameOf(INamedTypeSymbol type) => $"{type.ContainingNamespace.ToDisplayString()}.{type.MetadataName}";
 
     /// <summary>A CLR type name with the replaced types' names changed to their replacements' (e.g. in generic arguments).</summary>
     private string Replaced(string clrTypeName)

@@ -12,6 +12,17 @@ internal static class WorldNames
 
     public const string FilePrefixForStaticInit = "__init_";
 
+    private const string ReplacedMarker = ".__Live";
+
+    /// <summary>
+    /// The namespace a type replaced by replace-type is compiled in: inside its own (<c>user.__Live7_Knight</c>),
+    /// so it still sees that namespace's names; <paramref name="serial"/> makes each replacement's new.
+    /// </summary>
+    public static string ReplacedTypeNamespace(string ns, long serial, string typeName) => $"{ns}{ReplacedMarker}{serial}_{typeName}";
+
+    /// <summary>The user's namespace of a type: a replaced type's hidden namespace counts as the one it sits in.</summary>
+    public static string UserNamespaceOf(string ns) => ns.IndexOf(ReplacedMarker, StringComparison.Ordinal) is > 0 and var at ? ns[..at] : ns;
+
     /// <summary>Maps an nREPL namespace name ("user", "my-app.core") to a valid C# namespace.</summary>
     public static string ToCSharpNamespace(string? ns)
     {
