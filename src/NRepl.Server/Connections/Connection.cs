@@ -34,6 +34,7 @@ internal sealed class Connection : IReplyChannel
     private readonly OpDispatcher _dispatcher;
     private readonly BencodeReaderOptions _readerOptions;
     private readonly ILogger _logger;
+    private readonly TimeSpan _endOfInputGrace;
 
     // Many writers (handlers, eval output), one reader (the writer loop). Bounded: a client that stops reading
     // eventually blocks the producers instead of growing server memory.
@@ -47,8 +48,9 @@ internal sealed class Connection : IReplyChannel
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _requestCount;
 
-    public Connection(long connectionId, Socket socket, OpDispatcher dispatcher, BencodeReaderOptions readerOptions, int outboundCapacity, ILogger logger)
+    public Connection(long connectionId, Socket socket, OpDispatcher dispatcher, BencodeReaderOptions readerOptions, int outboundCapacity, TimeSpan endOfInputGrace, ILogger logger)
     {
+        _endOfInputGrace = endOfInputGrace;
         ConnectionId = connectionId;
         _socket = socket;
         _stream = new NetworkStream(socket, ownsSocket: false);
@@ -218,7 +220,13 @@ internal sealed class Connection : IReplyChannel
 
         try
         {
-            await Task.WhenAll(pending).WaitAsync(_closing.Token).ConfigureAwait(false);
+            await Task.WhenAll(pending).WaitAsync(_endOfInputGrace, _closing.Token).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // A closed socket looks like a half-closed one until a write fails, and an eval may never write:
+            // bounded, so a client that quit cannot keep its endless eval (and this connection) alive.
+            ServerLog.EndOfInputGraceExpired(_logger, ConnectionId, _inFlight.Count, _endOfInputGrace.TotalSeconds);
         }
         catch (OperationCanceledException)
         {

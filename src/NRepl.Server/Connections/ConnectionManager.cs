@@ -6,6 +6,7 @@ using NRepl.Protocol.Bencode;
 using NRepl.Server.Dispatch;
 using NRepl.Server.Hosting;
 using NRepl.Server.Logging;
+using NRepl.Server.Sessions;
 
 namespace NRepl.Server.Connections;
 
@@ -20,16 +21,19 @@ internal sealed class ConnectionManager
 
     private readonly ConcurrentDictionary<long, Connection> _connections = new();
     private readonly OpDispatcher _dispatcher;
+    private readonly SessionRegistry _sessions;
     private readonly BencodeReaderOptions _readerOptions;
     private readonly int _outboundCapacity;
     private readonly ILogger<Connection> _connectionLogger;
     private readonly ILogger<ConnectionManager> _logger;
     private readonly int _maxConnections;
+    private readonly TimeSpan _endOfInputGrace;
     private long _lastConnectionId;
 
-    public ConnectionManager(OpDispatcher dispatcher, IOptions<NReplOptions> options, ILogger<Connection> connectionLogger, ILogger<ConnectionManager> logger)
+    public ConnectionManager(OpDispatcher dispatcher, SessionRegistry sessions, IOptions<NReplOptions> options, ILogger<Connection> connectionLogger, ILogger<ConnectionManager> logger)
     {
         _dispatcher = dispatcher;
+        _sessions = sessions;
         var limits = options.Value.Limits;
         _readerOptions = new BencodeReaderOptions
         {
@@ -39,6 +43,7 @@ internal sealed class ConnectionManager
         };
         _outboundCapacity = limits.MaxQueuedReplies;
         _maxConnections = limits.MaxConnections;
+        _endOfInputGrace = TimeSpan.FromSeconds(limits.EndOfInputGraceSeconds);
         _connectionLogger = connectionLogger;
         _logger = logger;
     }
@@ -53,15 +58,46 @@ internal sealed class ConnectionManager
             Refuse(socket);
             return;
         }
-        if (socket.ProtocolType == ProtocolType.Tcp) socket.NoDelay = true; // replies are small separate writes: without it, Nagle + delayed ACK add ~40 ms a round trip
+        if (socket.ProtocolType == ProtocolType.Tcp)
+        {
+            socket.NoDelay = true; // replies are small separate writes: without it, Nagle + delayed ACK add ~40 ms a round trip
+            EnableKeepAlive(socket);
+        }
         var id = Interlocked.Increment(ref _lastConnectionId);
-        var connection = new Connection(id, socket, _dispatcher, _readerOptions, _outboundCapacity, _connectionLogger);
+        var connection = new Connection(id, socket, _dispatcher, _readerOptions, _outboundCapacity, _endOfInputGrace, _connectionLogger);
         _connections[id] = connection;
         _ = Task.Run(async () =>
         {
             await connection.RunAsync().ConfigureAwait(false);
             _connections.TryRemove(id, out _);
+            try
+            {
+                await _sessions.CloseAbandonedAsync(connection, c => _connections.ContainsKey(c.ConnectionId)).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                ServerLog.ConnectionFailed(_logger, id, ex);
+            }
         });
+    }
+
+    /// <summary>
+    /// A laptop that sleeps or leaves the network sends no FIN: without probes its connection, and the
+    /// sessions and evals it holds, would stay forever. Probes after 60 s idle find it gone within ~90 s.
+    /// </summary>
+    private static void EnableKeepAlive(Socket socket)
+    {
+        try
+        {
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
+            socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveTime, 60);
+            socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveInterval, 10);
+            socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveRetryCount, 3);
+        }
+        catch (SocketException)
+        {
+            // A platform without these options keeps the OS defaults.
+        }
     }
 
     /// <summary>One message saying why, then close: a client sees an error rather than a connection that just drops.</summary>

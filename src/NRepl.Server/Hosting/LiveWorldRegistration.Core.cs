@@ -17,6 +17,7 @@ public static partial class LiveWorldRegistration
             var options = new TargetOptions();
             if (section.GetValue<double?>("StartTimeoutSeconds") is { } start) options.StartTimeout = TimeSpan.FromSeconds(start);
             if (section.GetValue<double?>("InterruptGraceMilliseconds") is { } grace) options.InterruptGrace = TimeSpan.FromMilliseconds(grace);
+            if (section.GetValue<double?>("UnresponsiveAfterSeconds") is { } silent) options.UnresponsiveAfter = TimeSpan.FromSeconds(silent);
             if (section.GetValue<string?>("RuntimePath") is { Length: > 0 } path) options.RuntimePath = path;
             return options;
         });

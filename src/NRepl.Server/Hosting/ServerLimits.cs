@@ -38,4 +38,12 @@ public sealed class ServerLimits
     /// <c>need-input</c>); past it the stdin request is refused (status <c>too-much-stdin</c>). Defaults to 1 Mi.
     /// </summary>
     public long MaxPendingStdinChars { get; set; } = 1024 * 1024;
+
+    /// <summary>
+    /// Seconds a connection whose client ended its input (closed, or half-closed, its socket) stays open for the
+    /// requests still being answered. Then it closes, and the sessions no open connection made or used are
+    /// closed with it, interrupting their evals: a script that half-closes gets its answers, an editor that
+    /// quit leaves no endless eval behind. Defaults to 10.
+    /// </summary>
+    public int EndOfInputGraceSeconds { get; set; } = 10;
 }

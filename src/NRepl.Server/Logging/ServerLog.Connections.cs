@@ -39,4 +39,7 @@ internal static partial class ServerLog
 
     [LoggerMessage(10, LogLevel.Debug, "Request on connection {ConnectionId}: {Request}", EventName = "RequestReceived")]
     public static partial void RequestReceived(ILogger logger, long connectionId, string request);
+
+    [LoggerMessage(13, LogLevel.Warning, "Connection {ConnectionId}: the client ended its input and {Pending} request(s) were still running after {GraceSeconds} s (NRepl:Limits:EndOfInputGraceSeconds); closing, and interrupting the evals of the sessions it leaves.", EventName = "EndOfInputGraceExpired")]
+    public static partial void EndOfInputGraceExpired(ILogger logger, long connectionId, int pending, double graceSeconds);
 }

@@ -21,4 +21,7 @@ internal static partial class ServerLog
 
     [LoggerMessage(35, LogLevel.Information, "Queued eval \"{EvalId}\" in session {SessionId} cancelled before it ran.", EventName = "QueuedEvalCancelled")]
     public static partial void QueuedEvalCancelled(ILogger logger, string sessionId, string evalId);
+
+    [LoggerMessage(36, LogLevel.Information, "Session {SessionId} closed: connection {ConnectionId}, the last to make or use it, ended.", EventName = "SessionAbandoned")]
+    public static partial void SessionAbandoned(ILogger logger, string sessionId, long connectionId);
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Logging;
+using NRepl.Server.Connections;
 using NRepl.Server.Logging;
 
 namespace NRepl.Server.Sessions;
@@ -75,6 +76,32 @@ internal sealed class SessionRegistry
     {
         _ephemeral.TryRemove(session.Id, out _);
         return StopAsync(session);
+    }
+
+    /// <summary>
+    /// After connection <paramref name="ended"/> is gone: closes the sessions that no open connection made or
+    /// last used (their running evals are interrupted, queued ones cancelled, their state in the target
+    /// dropped), and stops the session-less evals it sent. Nobody is left to read their replies, and a
+    /// forgotten endless loop would otherwise hold a target thread and the session's values forever.
+    /// </summary>
+    public async Task CloseAbandonedAsync(IReplyChannel ended, Func<IReplyChannel, bool> isOpen)
+    {
+        bool Gone(IReplyChannel? channel) => channel is null || !isOpen(channel);
+        // Decided for all before any is closed, so the first log line means every session was judged.
+        var left = _persistent.Values
+            .Where(s => (ReferenceEquals(s.CreatedBy, ended) || ReferenceEquals(s.Connection, ended)) && Gone(s.CreatedBy) && Gone(s.Connection))
+            .ToArray();
+        foreach (var session in left)
+        {
+            if (!_persistent.TryRemove(session.Id, out _)) continue;
+            ServerLog.SessionAbandoned(_logger, session.Id, ended.ConnectionId);
+            await StopAsync(session).ConfigureAwait(false);
+        }
+        foreach (var session in _ephemeral.Values.Where(s => ReferenceEquals(s.Connection, ended)))
+        {
+            // Stays registered until its request ends (ReleaseEphemeralAsync): output of the interrupted eval still finds it.
+            await StopAsync(session).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Shutdown: stops every session and waits (bounded by <paramref name="cancellationToken"/>) for their evals to end.</summary>

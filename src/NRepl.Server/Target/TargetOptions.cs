@@ -20,4 +20,13 @@ public sealed class TargetOptions
 
     /// <summary>How long <see cref="TargetSupervisor.DisposeAsync"/> waits for a clean exit before killing the target.</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How often the server pings the target's control loop.</summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How long the target may leave a ping unanswered before it counts as unresponsive and the evals waiting
+    /// on it are offered a restart of the target. <see cref="TimeSpan.Zero"/> turns the watch off.
+    /// </summary>
+    public TimeSpan UnresponsiveAfter { get; set; } = TimeSpan.FromSeconds(10);
 }

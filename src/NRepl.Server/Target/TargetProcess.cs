@@ -36,6 +36,8 @@ internal sealed class TargetProcess
     private readonly TaskCompletionSource<TargetExit> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Action<TargetProcess, TargetExit, bool> _onDied;
     private string? _stopReason;
+    private string? _killReason;
+    private TargetHeartbeat? _heartbeat;
     private int _dying;
     private bool _dead;
 
@@ -57,11 +59,27 @@ internal sealed class TargetProcess
         _writer = new FrameWriter(_stream, $"target {process.Id} writer", e => _ = DieAsync($"writing to the target failed: {e.Message}"));
     }
 
-    /// <summary>Starts reading and watching the process; separate from construction so the owner can publish it first.</summary>
-    public void Begin()
+    /// <summary>
+    /// Starts reading and watching the process, and pings it when <paramref name="heartbeat"/> is given;
+    /// separate from construction so the owner can publish it first.
+    /// </summary>
+    public void Begin(TargetHeartbeat? heartbeat)
     {
+        _heartbeat = heartbeat;
         _ = ReadLoopAsync(_reader);
         _ = WatchExitAsync();
+        heartbeat?.Start();
+    }
+
+    /// <summary>
+    /// Kills the process as a death, not a stop: evals and requests fail with <paramref name="reason"/> and the
+    /// owner recovers as from any crash. For a target that stopped answering, where nothing gentler gets through.
+    /// </summary>
+    public async Task KillAsync(string reason)
+    {
+        Interlocked.CompareExchange(ref _killReason, reason, null);
+        KillTree(_process);
+        await Exited.ConfigureAwait(false);
     }
 
     public Hello Hello { get; }
@@ -285,6 +303,9 @@ internal sealed class TargetProcess
                 try { _sink.OnNeedInput(needInput); }
                 catch (Exception e) { _logger.LogError(e, "The output sink threw on NeedInput."); }
                 break;
+            case Pong pong:
+                _heartbeat?.Answered(pong);
+                break;
             case EvalCompleted completed:
                 TaskCompletionSource<EvalCompleted>? eval;
                 lock (_gate) _evals.Remove(completed.EvalId, out eval);
@@ -357,8 +378,9 @@ internal sealed class TargetProcess
         }
 
         int? exitCode = _process.HasExited ? _process.ExitCode : null;
-        var exit = stopReason is not null
-            ? new TargetExit(exitCode, stopReason, _tail.ToString())
+        _heartbeat?.Dispose();
+        var exit = (stopReason ?? Volatile.Read(ref _killReason)) is { } reason
+            ? new TargetExit(exitCode, reason, _tail.ToString())
             : Describe(exitCode, _tail, trigger);
 
         List<TaskCompletionSource<TargetMessage>> requests;

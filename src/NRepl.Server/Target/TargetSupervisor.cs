@@ -32,6 +32,15 @@ public sealed class TargetSupervisor : IAsyncDisposable
     /// </summary>
     public event Action<TargetExit>? Exited;
 
+    /// <summary>
+    /// Raised at each heartbeat while the current target has left a ping unanswered for longer than
+    /// <see cref="TargetOptions.UnresponsiveAfter"/>, with how long; on a pool thread.
+    /// </summary>
+    public event Action<TimeSpan>? Unresponsive;
+
+    /// <summary>Raised once when the current target answers again after <see cref="Unresponsive"/>.</summary>
+    public event Action? Responsive;
+
     /// <summary>True while a target process is connected and not known to be dying.</summary>
     public bool IsRunning => Volatile.Read(ref _current) is { IsAlive: true };
 
@@ -197,11 +206,56 @@ public sealed class TargetSupervisor : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Kills the current target as a crash with <paramref name="reason"/>: waiting evals fail with it and
+    /// <see cref="Exited"/> is raised, so the world is replayed into a new target as after any death.
+    /// </summary>
+    public async Task KillAsync(string reason)
+    {
+        if (Volatile.Read(ref _current) is { IsAlive: true } current) await current.KillAsync(reason).ConfigureAwait(false);
+    }
+
     private async Task LaunchLockedAsync(CancellationToken ct)
     {
         var process = await TargetProcess.StartAsync(_options, _sink, _logger, OnDied, ct).ConfigureAwait(false);
         Volatile.Write(ref _current, process);
-        process.Begin();
+        process.Begin(_options.UnresponsiveAfter > TimeSpan.Zero
+            ? new TargetHeartbeat(_options.HeartbeatInterval, _options.UnresponsiveAfter, process.Post,
+                silence => OnUnresponsive(process, silence), () => OnResponsive(process))
+            : null);
+    }
+
+    private void OnUnresponsive(TargetProcess process, TimeSpan silence)
+    {
+        if (!ReferenceEquals(Volatile.Read(ref _current), process)) return;
+        _logger.LogWarning("Target {Pid} has not answered a ping for {Seconds:0} s.", process.ProcessId, silence.TotalSeconds);
+        Raise(Unresponsive, silence);
+    }
+
+    private void OnResponsive(TargetProcess process)
+    {
+        if (!ReferenceEquals(Volatile.Read(ref _current), process)) return;
+        _logger.LogInformation("Target {Pid} answers again.", process.ProcessId);
+        try
+        {
+            Responsive?.Invoke();
+        }
+        catch (Exception e)
+        {
+            _logger.LogError(e, "A handler of TargetSupervisor.Responsive threw.");
+        }
+    }
+
+    private void Raise<T>(Action<T>? handlers, T argument)
+    {
+        try
+        {
+            handlers?.Invoke(argument);
+        }
+        catch (Exception e)
+        {
+            _logger.LogError(e, "A handler of a TargetSupervisor event threw.");
+        }
     }
 
     private TargetProcess Current()
@@ -213,13 +267,6 @@ public sealed class TargetSupervisor : IAsyncDisposable
     private void OnDied(TargetProcess process, TargetExit exit, bool onPurpose)
     {
         if (onPurpose || !ReferenceEquals(Volatile.Read(ref _current), process)) return;
-        try
-        {
-            Exited?.Invoke(exit);
-        }
-        catch (Exception e)
-        {
-            _logger.LogError(e, "A handler of TargetSupervisor.Exited threw.");
-        }
+        Raise(Exited, exit);
     }
 }

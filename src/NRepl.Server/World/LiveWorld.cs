@@ -48,6 +48,8 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
     // A committed migration waiting on the user for its failed hooks; no other migration starts meanwhile.
     private volatile HookWait? _hooksWaiting;
 
+    private readonly UnresponsiveTargetOffers _unresponsive;
+
     private Task? _ready;
     private long _nextEvalId;
     private volatile bool _targetLost;
@@ -59,6 +61,9 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
         _logger = loggerFactory.CreateLogger<LiveWorld>();
         _target = new TargetSupervisor(options, this, loggerFactory.CreateLogger<TargetSupervisor>());
         _target.Exited += OnTargetExited;
+        _unresponsive = new UnresponsiveTargetOffers(_target, output, _conditions, () => _running.Select(r => (r.Key, r.Value.NReplId)), options.UnresponsiveAfter, _logger);
+        _target.Unresponsive += _unresponsive.OnUnresponsive;
+        _target.Responsive += () => _unresponsive.End("The target answers again.");
         _compiler = new WorldCompiler(WorldReferences.Create(options.RuntimePath));
     }
 
@@ -786,6 +791,7 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
         if (Volatile.Read(ref _disposed) == 1) return;
         _targetLost = true;
         ServerLog.TargetDied(_logger, exit.Reason, exit.ExitCode ?? -1);
+        _unresponsive.End($"The target process ended ({exit.Reason}).");
         // Bring a target back even if no eval is waiting, so background work the user restarts has somewhere to run.
         _ = Task.Run(RecoverIfLostAsync);
     }

@@ -6,5 +6,5 @@ namespace NRepl.Runtime.Contract;
 /// </summary>
 public static class ContractVersion
 {
-    public const int Current = 1;
+    public const int Current = 2;
 }

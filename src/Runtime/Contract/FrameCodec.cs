@@ -95,6 +95,8 @@ internal static class MessageSerializer
                 MessageKind.ChooseRestart => ChooseRestart.Read(r),
                 MessageKind.ResolveHooks => ResolveHooks.Read(r),
                 MessageKind.RestartChosen => RestartChosen.Read(r),
+                MessageKind.Ping => Ping.Read(r),
+                MessageKind.Pong => Pong.Read(r),
                 _ => throw new InvalidDataException($"Unknown message kind {(byte)kind}."),
             };
         }

@@ -16,6 +16,7 @@ public enum MessageKind : byte
     AbortMigration = 10,
     ChooseRestart = 11,
     ResolveHooks = 12,
+    Ping = 13,
 
     // target -> server
     Hello = 64,
@@ -27,4 +28,5 @@ public enum MessageKind : byte
     Log = 70,
     MigrationPrepared = 71,
     RestartChosen = 72,
+    Pong = 73,
 }

@@ -93,7 +93,26 @@ public sealed record Shutdown : TargetMessage
     internal override void WritePayload(BinaryWriter w) { }
 }
 
+/// <summary>
+/// The server's heartbeat: the target's control loop answers with <see cref="Pong"/> as soon as it reads it,
+/// so a ping left unanswered means the loop (or the whole process) is stuck.
+/// </summary>
+public sealed record Ping(long Sequence) : TargetMessage
+{
+    public override MessageKind Kind => MessageKind.Ping;
+    internal override void WritePayload(BinaryWriter w) => w.Write(Sequence);
+    internal static Ping Read(BinaryReader r) => new(r.ReadInt64());
+}
+
 // ---- target -> server -------------------------------------------------------------------
+
+/// <summary>The answer to <see cref="Ping"/> with the same sequence number.</summary>
+public sealed record Pong(long Sequence) : TargetMessage
+{
+    public override MessageKind Kind => MessageKind.Pong;
+    internal override void WritePayload(BinaryWriter w) => w.Write(Sequence);
+    internal static Pong Read(BinaryReader r) => new(r.ReadInt64());
+}
 
 /// <summary>First message from the target after it connects.</summary>
 public sealed record Hello(int ContractVersion, int ProcessId, string RuntimeVersion, bool HotReloadSupported) : TargetMessage

@@ -1,4 +1,5 @@
 using System.Reflection.Metadata;
+using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 using NRepl.Runtime.Contract;
 using NRepl.Runtime.Evaluation;
@@ -77,6 +78,9 @@ internal sealed class TargetHost
         // Environment.Exit in user code runs this on the exiting thread: the text the code wrote just
         // before exiting still reaches the editor (FailFast and stack overflows run no handlers).
         AppDomain.CurrentDomain.ProcessExit += (_, _) => FlushBeforeExit();
+        // A live program's stray thread must not take the world down with it: an exception nothing caught
+        // (a thread, the pool, a timer, async void) ends only its own thread, and the editor is told.
+        ExceptionHandling.SetUnhandledExceptionHandler(ReportUnhandled);
         Post(new Hello(ContractVersion.Current, Environment.ProcessId, RuntimeInformation.FrameworkDescription, MetadataUpdater.IsSupported));
 
         var reader = new FrameReader(_connection);
@@ -130,6 +134,30 @@ internal sealed class TargetHost
 
     private void Post(TargetMessage message) => _writer.Post(message);
 
+    /// <summary>
+    /// Runs on the thread whose exception nobody caught. Its text goes to the err of the eval that started
+    /// the code (the eval context flows into threads, tasks and timers), or to the ambient err otherwise,
+    /// which reaches sessions subscribed with out-subscribe.
+    /// </summary>
+    private bool ReportUnhandled(Exception exception)
+    {
+        try
+        {
+            var report = ExceptionReport.Create(ExceptionReport.Unwrap(exception), _world.Assembly, _world.Symbols);
+            var thread = Thread.CurrentThread;
+            var where = thread.IsThreadPoolThread ? "a thread-pool thread" : $"thread {thread.ManagedThreadId}" + (thread.Name is { } name ? $" '{name}'" : "");
+            Console.Error.Write($"Unhandled exception on {where}; that thread ended, the target keeps running:\n{report.Text}\n");
+            EvalContext.Current?.FlushOutput();
+            _console.FlushAmbient();
+            Post(new Log(LogSeverity.Warning, $"Unhandled exception on {where} (thread ended, target kept): {report.ExceptionType}: {exception.Message}"));
+        }
+        catch
+        {
+            // Reporting must not turn a survivable failure into a fatal one.
+        }
+        return true;
+    }
+
     /// <summary>Before a migration step replies: what its user code printed (for the eval it runs as, or ambient) goes first.</summary>
     private void FlushMigrationOutput()
     {
@@ -152,6 +180,9 @@ internal sealed class TargetHost
                 break;
             case StartEval start:
                 _evals.Start(start);
+                break;
+            case Ping ping:
+                Post(new Pong(ping.Sequence));
                 break;
             case Interrupt interrupt:
                 // A redefining eval is interrupted while its migration runs user code.

@@ -12,6 +12,7 @@ internal sealed partial class ServerProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _stderr = new();
+    private TaskCompletionSource _logged = new(TaskCreationOptions.RunContinuationsAsynchronously); // completed at each new log line
 
     private ServerProcess(Process process, string workingDirectory)
     {
@@ -41,6 +42,29 @@ internal sealed partial class ServerProcess : IAsyncDisposable
             lock (_stderr)
             {
                 return _stderr.ToString();
+            }
+        }
+    }
+
+    /// <summary>Waits until the log contains <paramref name="text"/> (fails at the reply deadline).</summary>
+    public async Task WaitForLogAsync(string text)
+    {
+        using var deadline = new CancellationTokenSource(Deadline.Reply);
+        while (true)
+        {
+            Task next;
+            lock (_stderr)
+            {
+                if (_stderr.ToString().Contains(text, StringComparison.Ordinal)) return;
+                next = _logged.Task;
+            }
+            try
+            {
+                await next.WaitAsync(deadline.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                Assert.Fail($"Timed out waiting for the server to log \"{text}\". Log:{Environment.NewLine}{Log}");
             }
         }
     }
@@ -96,10 +120,14 @@ internal sealed partial class ServerProcess : IAsyncDisposable
         {
             if (e.Data is not null)
             {
+                TaskCompletionSource logged;
                 lock (server._stderr)
                 {
                     server._stderr.AppendLine(e.Data);
+                    logged = server._logged;
+                    server._logged = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 }
+                logged.TrySetResult();
             }
         };
         process.Start();

@@ -15,6 +15,8 @@ public sealed class FrameCodecTests
         new Stdin("session", "line\n", true),
         new ForgetSession("session"),
         new Shutdown(),
+        new Ping(7),
+        new Pong(7),
         new Hello(ContractVersion.Current, 1234, ".NET 10.0.0", true),
         new WorldLoaded(5, null),
         new WorldLoaded(6, "already loaded"),

@@ -93,7 +93,7 @@ public sealed class ConnectionTests
         var accepting = listener.AcceptSocketAsync(deadline.Token).AsTask();
         await client.ConnectAsync((IPEndPoint)listener.LocalEndpoint, deadline.Token);
         var socket = await accepting;
-        var connection = new Connection(connectionId, socket, server.Dispatcher, default(BencodeReaderOptions), 16, logger);
+        var connection = new Connection(connectionId, socket, server.Dispatcher, default(BencodeReaderOptions), 16, TimeSpan.FromSeconds(10), logger);
         return (client, connection);
     }
 

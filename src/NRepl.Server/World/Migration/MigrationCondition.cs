@@ -104,6 +104,27 @@ internal sealed class MigrationCondition
         return new MigrationCondition(sessionId, evalId, 1, problem, null, 0, 0, 0, restarts, Abort);
     }
 
+    /// <summary>
+    /// TargetUnresponsive: the target has not answered the server's heartbeat for <paramref name="silence"/>, so this
+    /// eval cannot end by itself (an interrupt cannot get through either). Not a migration, but answered the same way.
+    /// </summary>
+    public static MigrationCondition ForUnresponsiveTarget(string sessionId, string evalId, int processId, TimeSpan silence)
+    {
+        var problem = new MigrationProblem($"target process {processId}", "", TargetUnresponsive, 0, [$"no answer for {silence.TotalSeconds:0} s"]);
+        var restarts = new List<Restart>
+        {
+            new(RestartTarget, "Kill the target and start a new one with the world's definitions replayed; variable values and object instances are lost"),
+            new(KeepWaiting, "Leave it: the eval goes on waiting (a long static initializer, a debugger, a machine swapping); asked again if the silence lasts"),
+        };
+        return new MigrationCondition(sessionId, evalId, 1, problem, null, 0, 0, 0, restarts, KeepWaiting);
+    }
+
+    public const string TargetUnresponsive = "TargetUnresponsive";
+
+    public const string RestartTarget = "restart-target";
+
+    public const string KeepWaiting = "keep-waiting";
+
     public const string ReplaceType = "replace-type";
 
     public const string ShapeChange = "IncompatibleShapeChange";
@@ -171,7 +192,11 @@ internal sealed class MigrationCondition
         var conversion = step?.OldFieldType is { } from
             ? $" ({CSharpNames.Of(from)} -> {CSharpNames.Of(step.FieldType)}{(step.Conversion == Conversion.None ? ", no implicit conversion" : "")})"
             : "";
-        if (Problem.Kind == ShapeChange)
+        if (Problem.Kind == TargetUnresponsive)
+        {
+            sb.Append($"{TargetUnresponsive}: {Problem.TypeName} stopped answering the server: it is stopped, or stuck where even an interrupt cannot reach it, and this eval cannot end by itself.\n");
+        }
+        else if (Problem.Kind == ShapeChange)
         {
             sb.Append($"{ShapeChange}: {Problem.TypeName} cannot take the new shape in place (EnC cannot change it on a live type); nothing was applied.\n");
         }
