@@ -12,7 +12,10 @@ namespace NRepl.Runtime.Hosting;
 internal sealed class WorldSymbols
 {
     private readonly object _gate = new();
-    private readonly Dictionary<int, (MetadataReader Reader, MethodDebugInformationHandle Handle)> _changed = [];
+    // Each changed method's visible sequence points, decoded when its delta arrives: a MetadataReader over a
+    // delta PDB would keep that PDB's bytes pinned for as long as it lives, one pinned array per eval, and
+    // thousands of them scattered through gen 0 stop the GC from compacting it (the soak test's target doubled).
+    private readonly Dictionary<int, (int Offset, string File, int Line)[]> _changed = [];
     private readonly Dictionary<(int Token, int ILOffset), (string File, int Line)?> _cache = [];
     private MetadataReader? _baseline;
 
@@ -31,18 +34,31 @@ internal sealed class WorldSymbols
     public void AddDelta(byte[] pdb)
     {
         if (pdb.Length == 0) return;
-        var reader = TryOpen(pdb);
-        if (reader is null) return;
-        lock (_gate)
+        MetadataReaderProvider provider;
+        try
         {
+            provider = MetadataReaderProvider.FromPortablePdbImage(ImmutableArray.Create(pdb));
+        }
+        catch (BadImageFormatException)
+        {
+            return; // no line numbers is better than a refused delta
+        }
+        using (provider)
+        {
+            var reader = provider.GetMetadataReader();
+            var decoded = new List<(int Row, (int, string, int)[] Points)>();
             var local = 0;
             foreach (var entry in reader.GetEditAndContinueMapEntries())
             {
                 if (entry.Kind != HandleKind.MethodDebugInformation) continue;
                 local++;
-                _changed[MetadataTokens.GetRowNumber(entry)] = (reader, MetadataTokens.MethodDebugInformationHandle(local));
+                decoded.Add((MetadataTokens.GetRowNumber(entry), VisiblePoints(reader, MetadataTokens.MethodDebugInformationHandle(local))));
             }
-            _cache.Clear();
+            lock (_gate)
+            {
+                foreach (var (row, points) in decoded) _changed[row] = points;
+                _cache.Clear();
+            }
         }
     }
 
@@ -61,36 +77,33 @@ internal sealed class WorldSymbols
 
     private (string File, int Line)? Lookup(int methodRow, int ilOffset)
     {
-        MetadataReader reader;
-        MethodDebugInformationHandle handle;
-        if (_changed.TryGetValue(methodRow, out var changed))
+        var points = _changed.TryGetValue(methodRow, out var changed) ? changed
+            : _baseline is not null && methodRow >= 1 && methodRow <= _baseline.MethodDebugInformation.Count
+                ? VisiblePoints(_baseline, MetadataTokens.MethodDebugInformationHandle(methodRow))
+                : [];
+        (string File, int Line)? best = null;
+        foreach (var (offset, file, line) in points)
         {
-            (reader, handle) = changed;
+            if (offset > ilOffset) break;
+            best = (file, line);
         }
-        else if (_baseline is not null && methodRow >= 1 && methodRow <= _baseline.MethodDebugInformation.Count)
-        {
-            reader = _baseline;
-            handle = MetadataTokens.MethodDebugInformationHandle(methodRow);
-        }
-        else
-        {
-            return null;
-        }
+        return best;
+    }
 
+    private static (int Offset, string File, int Line)[] VisiblePoints(MetadataReader reader, MethodDebugInformationHandle handle)
+    {
         try
         {
-            SequencePoint? best = null;
+            var points = new List<(int, string, int)>();
             foreach (var point in reader.GetMethodDebugInformation(handle).GetSequencePoints())
             {
-                if (point.Offset > ilOffset) break;
-                if (!point.IsHidden) best = point;
+                if (!point.IsHidden) points.Add((point.Offset, reader.GetString(reader.GetDocument(point.Document).Name), point.StartLine));
             }
-            if (best is not { } p) return null;
-            return (reader.GetString(reader.GetDocument(p.Document).Name), p.StartLine);
+            return [.. points];
         }
         catch (BadImageFormatException)
         {
-            return null;
+            return [];
         }
     }
 

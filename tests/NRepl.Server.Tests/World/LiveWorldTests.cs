@@ -114,6 +114,20 @@ public sealed class LiveWorldTests : LiveWorldFixture
     }
 
     [Test]
+    public async Task Evaluate_ExceptionAfterRedefinitions_FramesNameTheLatestBodysFileAndLine()
+    {
+        await World.EvaluateAsync(Request("int Thrower(int v)\n{\n    if (v > 0) throw new InvalidOperationException(\"first\");\n    return v;\n}", file: "/work/thrower.cs"), Deadline());
+        var first = await Eval("Thrower(1)") as EvalOutcome.Failed;
+        for (var i = 0; i < 20; i++) await Value($"{i} + 1"); // more deltas: each one's line table must stay readable
+        await World.EvaluateAsync(Request("int Thrower(int v)\n{\n\n\n    if (v > 0) throw new InvalidOperationException(\"second\");\n    return v;\n}", file: "/work/thrower.cs"), Deadline());
+
+        var second = await Eval("Thrower(1)") as EvalOutcome.Failed;
+
+        Assert.That(first?.ErrorText, Does.Contain("in /work/thrower.cs:3"), first?.ErrorText);
+        Assert.That(second?.ErrorText, Does.Contain("second").And.Contain("in /work/thrower.cs:5"), second?.ErrorText);
+    }
+
+    [Test]
     public async Task Evaluate_CompileError_NamesLineColumnAndCode()
     {
         var outcome = await World.EvaluateAsync(Request("var ok = 1;\nnope(ok)", file: "/work/demo.cs"), Deadline());
