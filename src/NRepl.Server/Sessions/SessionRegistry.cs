@@ -21,6 +21,12 @@ internal sealed class SessionRegistry
     private readonly ILogger<SessionRegistry> _logger;
     private long _sequence;
 
+    // 1 once CloseAllAsync began (shutdown). Connections are still read until the server closes them, so a
+    // clone or session-less request can still make a session: it is closed at once (its evals are answered
+    // interrupted) instead of starting evals nobody interrupts, on an evaluator about to be disposed, whose
+    // done would be lost when the connection closes.
+    private int _closedAll;
+
     public SessionRegistry(EvaluatorAccessor evaluator, ILogger<SessionRegistry> logger)
     {
         _evaluator = evaluator;
@@ -35,6 +41,7 @@ internal sealed class SessionRegistry
     {
         var session = new Session(NewId(), source?.Ns ?? DefaultNs, isEphemeral: false, Interlocked.Increment(ref _sequence));
         _persistent[session.Id] = session;
+        CloseIfShutDown(session);
         ServerLog.SessionCreated(_logger, session.Id, clientName ?? "", source?.Id ?? "");
         return session;
     }
@@ -44,6 +51,7 @@ internal sealed class SessionRegistry
     {
         var session = new Session(NewId(), DefaultNs, isEphemeral: true, Interlocked.Increment(ref _sequence));
         _ephemeral[session.Id] = session;
+        CloseIfShutDown(session);
         return session;
     }
 
@@ -107,6 +115,7 @@ internal sealed class SessionRegistry
     /// <summary>Shutdown: stops every session and waits (bounded by <paramref name="cancellationToken"/>) for their evals to end.</summary>
     public async Task CloseAllAsync(CancellationToken cancellationToken)
     {
+        Interlocked.Exchange(ref _closedAll, 1);
         var all = _persistent.Values.Concat(_ephemeral.Values).ToArray();
         _persistent.Clear();
         _ephemeral.Clear();
@@ -116,6 +125,12 @@ internal sealed class SessionRegistry
             await session.Stopped.ConfigureAwait(false);
         });
         await Task.WhenAll(stops).WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    // Registered before the check: either CloseAllAsync's snapshot holds the session or this sees the flag.
+    private void CloseIfShutDown(Session session)
+    {
+        if (Volatile.Read(ref _closedAll) == 1) _ = session.CloseAsync(null); // nothing queued yet: completes at once
     }
 
     private async Task StopAsync(Session session)

@@ -82,13 +82,20 @@ internal sealed class NReplTestClient : IAsyncDisposable
 
     public async Task<IReadOnlyList<NReplMessage>> UntilDoneAsync(string id)
     {
-        await WaitUntilAsync(messages => messages.Any(m => m.Id == id && m.IsDone()), $"done for id {id}");
+        await WaitForMatchAsync(m => m.Id == id && m.IsDone(), $"done for id {id}", failOnClose: true);
         return Messages.Where(m => m.Id == id).ToArray();
     }
 
+    /// <summary>
+    /// Waits for <c>done</c> for <paramref name="id"/>: true once it came, false if the server closed the
+    /// connection without sending it (for requests that may race the server's shutdown).
+    /// </summary>
+    public Task<bool> DoneOrClosedAsync(string id) =>
+        WaitForMatchAsync(m => m.Id == id && m.IsDone(), $"done for id {id}", failOnClose: false);
+
     /// <summary>Waits until some received message satisfies <paramref name="match"/>.</summary>
     public Task WaitForAsync(Func<NReplMessage, bool> match, string what) =>
-        WaitUntilAsync(messages => messages.Any(match), what);
+        WaitForMatchAsync(match, what, failOnClose: true);
 
     /// <summary>Waits until the server closes the connection.</summary>
     public Task WaitForCloseAsync() => WaitUntilAsync(_ => _closed, "the server to close the connection");
@@ -103,6 +110,49 @@ internal sealed class NReplTestClient : IAsyncDisposable
         catch (Exception ex) when (ex is IOException or ObjectDisposedException or SocketException)
         {
             // Closed under the reader.
+        }
+    }
+
+    // Looks at each message once (a match stays a match), so waiting on a connection that receives a great
+    // deal of output costs linear time, not quadratic.
+    private async Task<bool> WaitForMatchAsync(Func<NReplMessage, bool> match, string what, bool failOnClose)
+    {
+        using var deadline = new CancellationTokenSource(Deadline.Reply);
+        var scanned = 0;
+        while (true)
+        {
+            Task changed;
+            lock (_gate)
+            {
+                for (; scanned < _messages.Count; scanned++)
+                {
+                    if (match(_messages[scanned]))
+                    {
+                        return true;
+                    }
+                }
+
+                if (_closed)
+                {
+                    if (failOnClose)
+                    {
+                        Assert.Fail($"Connection closed while waiting for {what}. Received:{Environment.NewLine}{string.Join(Environment.NewLine, _messages)}");
+                    }
+
+                    return false;
+                }
+
+                changed = _changed.Task;
+            }
+
+            try
+            {
+                await changed.WaitAsync(deadline.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                Assert.Fail($"Timed out waiting for {what}. Received:{Environment.NewLine}{string.Join(Environment.NewLine, Messages)}");
+            }
         }
     }
 

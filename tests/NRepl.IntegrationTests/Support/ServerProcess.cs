@@ -138,24 +138,30 @@ internal sealed partial class ServerProcess : IAsyncDisposable
     /// <summary>Sends SIGTERM, as systemd or Ctrl-C would, and waits for the process to exit.</summary>
     public async Task TerminateAsync()
     {
-        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-        {
-            await kill.WaitForExitAsync();
-        }
-
+        await SendSigtermAsync();
         await WaitForExitAsync();
     }
 
-    public async Task WaitForExitAsync()
+    /// <summary>Sends SIGTERM without waiting for the process to exit; it has been delivered when this returns.</summary>
+    public async Task SendSigtermAsync()
     {
-        using var deadline = new CancellationTokenSource(Deadline.Process);
+        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync();
+        Assert.That(kill.ExitCode, Is.Zero, "kill -TERM failed");
+    }
+
+    /// <summary>Waits for the process to exit, failing the test if it has not within <paramref name="within"/> (default <see cref="Deadline.Process"/>).</summary>
+    public async Task WaitForExitAsync(TimeSpan? within = null)
+    {
+        var bound = within ?? Deadline.Process;
+        using var deadline = new CancellationTokenSource(bound);
         try
         {
             await _process.WaitForExitAsync(deadline.Token);
         }
         catch (OperationCanceledException)
         {
-            Assert.Fail("The server did not exit in time. Log:" + Environment.NewLine + Log);
+            Assert.Fail($"The server did not exit within {bound.TotalSeconds:0.#} s. Log:" + Environment.NewLine + Log);
         }
     }
 

@@ -47,6 +47,25 @@ public sealed class NReplServerTests
         Assert.That(() => late.Connect(IPAddress.Loopback, port), Throws.InstanceOf<SocketException>());
     }
 
+    [Test]
+    public async Task SessionsClosedForShutdown_LateSessionlessEvalAndCloneEval_AnsweredInterruptedWithoutEvaluating()
+    {
+        // Connections are still read after shutdown stops the sessions: a session-less eval, or an eval on a
+        // session cloned then, must be answered at once, not started on an evaluator about to be disposed.
+        using var server = ServerHarness.Create();
+        server.Eval.Hold = true;
+        using var deadline = Deadline.Start();
+        await server.Sessions.CloseAllAsync(deadline.Token);
+
+        var sessionless = await server.RequestAsync(("op", "eval"), ("code", "1"));
+        var cloned = await server.CloneAsync();
+        var onClone = await server.RequestAsync(("op", "eval"), ("code", "2"), ("session", cloned));
+
+        Assert.That(sessionless.Last().Statuses(), Is.EqualTo(new[] { "interrupted", "done" }));
+        Assert.That(onClone.Last().Statuses(), Is.EqualTo(new[] { "interrupted", "done" }));
+        Assert.That(server.Eval.Requests, Is.Empty);
+    }
+
     private static async Task Send(TcpClient client, params (string Key, object? Value)[] fields) =>
         await client.GetStream().WriteAsync(NReplMessageWriter.ToBytes(fields.ToDictionary(f => f.Key, f => f.Value)));
 
