@@ -101,13 +101,15 @@ internal sealed class OpDispatcher
         }
     }
 
-    private static ValueTask ReplyUnknownSessionAsync(NReplMessage request, IReplyChannel channel, string sessionId)
+    private ValueTask ReplyUnknownSessionAsync(NReplMessage request, IReplyChannel channel, string sessionId)
     {
         var reply = new Dictionary<string, object?>
         {
             ["session"] = sessionId,
             ["status"] = new[] { Status.Error, Status.UnknownSession, Status.Done },
         };
+        // Sessions close before connections at shutdown: a request read in between is told why its session is gone.
+        if (_sessions.IsShuttingDown) reply["err"] = $"The server is shutting down; session {sessionId} was closed.\n";
         if (request.Id is { } id)
         {
             reply["id"] = id;

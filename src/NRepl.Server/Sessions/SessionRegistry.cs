@@ -33,6 +33,9 @@ internal sealed class SessionRegistry
         _logger = logger;
     }
 
+    /// <summary>True once shutdown began closing every session.</summary>
+    public bool IsShuttingDown => Volatile.Read(ref _closedAll) == 1;
+
     /// <summary>Persistent sessions, oldest first.</summary>
     public IReadOnlyList<Session> Sessions => _persistent.Values.OrderBy(s => s.Sequence).ToArray();
 
@@ -130,7 +133,7 @@ internal sealed class SessionRegistry
     // Registered before the check: either CloseAllAsync's snapshot holds the session or this sees the flag.
     private void CloseIfShutDown(Session session)
     {
-        if (Volatile.Read(ref _closedAll) == 1) _ = session.CloseAsync(null); // nothing queued yet: completes at once
+        if (IsShuttingDown) _ = session.CloseAsync(null); // nothing queued yet: completes at once
     }
 
     private async Task StopAsync(Session session)
