@@ -111,6 +111,11 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
             // From here output the target sends for this eval id reaches the eval: a migration's
             // initializers and hooks run as this eval before its own code does.
             Remember(evalId, new EvalRoute(request.SessionId, request.EvalId));
+            if (await CompileDetachedAsync(parsed, request, interrupt.Token).ConfigureAwait(false) is { } detached)
+            {
+                var ran = await RunAsync(new StartEval(evalId, request.SessionId, 0, request.RecordResult, request.Print, detached), interrupt.Token).ConfigureAwait(false);
+                return ToOutcome(ran, null);
+            }
             EvalOutcome? aborted = null;
             Applied applied;
             using (interrupt.Token.Register(() => _target.Interrupt(evalId)))
@@ -371,6 +376,26 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
     }
 
     private Task<EvalCompleted> RunAsync(StartEval start, CancellationToken ct) => _target.RunEvalAsync(start, ct);
+
+    /// <summary>
+    /// The eval as an assembly of its own, compiled without the world lock, when it defines nothing and touches
+    /// no field of the world; null sends it the world's way (and always when the target must be brought back first).
+    /// </summary>
+    private async Task<DetachedCode?> CompileDetachedAsync(ParsedSubmission parsed, EvalRequest request, CancellationToken ct)
+    {
+        if (request.IsLoadFile) return null;
+        await WorldReadyAsync(ct).ConfigureAwait(false);
+        if (_targetLost) return null;
+        try
+        {
+            return _compiler.CompileDetached(parsed, request.SessionId);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            ServerLog.CompilerFailed(_logger, e);
+            return null; // the world path compiles it and reports what is wrong
+        }
+    }
 
     /// <summary>
     /// A redefinition that changes the fields of live instances: apply the initializer helpers,

@@ -23,7 +23,7 @@ internal sealed class WorldCompiler
     public const string AssemblyName = "NRepl.World";
     public const string DefaultNamespace = "user";
 
-    private static readonly string[] DefaultUsings =
+    internal static readonly string[] DefaultUsings =
     {
         "System", "System.Collections.Generic", "System.IO", "System.Linq", "System.Text",
         "System.Threading", "System.Threading.Tasks",
@@ -43,6 +43,7 @@ internal sealed class WorldCompiler
     private readonly IReadOnlyList<MetadataReference> _references;
     private readonly CSharpCompilationOptions _options;
     private readonly SyntaxTree _globalUsings;
+    private readonly DetachedEvalCompiler _detached;
     private long _evalSerial;
     private WorldSnapshot? _current;
 
@@ -56,11 +57,21 @@ internal sealed class WorldCompiler
             nullableContextOptions: NullableContextOptions.Enable,
             concurrentBuild: false);
         _globalUsings = CSharpSyntaxTree.ParseText(
-            SourceText.From(string.Concat(DefaultUsings.Select(u => $"global using global::{u};\n")), System.Text.Encoding.UTF8),
+            SourceText.From(string.Concat(DefaultUsings.Select(u => $"global using global::{u};\n"))
+                + $"[assembly: global::System.Runtime.CompilerServices.InternalsVisibleTo(\"{DetachedEvalCompiler.AssemblyName}\")]\n", System.Text.Encoding.UTF8),
             TreeRenderer.ParseOptions, "usings.cs");
+        _detached = new DetachedEvalCompiler(references, _options, DefaultUsings);
     }
 
-    public WorldSnapshot Current => _current ?? throw new InvalidOperationException("The world has not been created yet.");
+    public WorldSnapshot Current => Volatile.Read(ref _current) ?? throw new InvalidOperationException("The world has not been created yet.");
+
+    /// <summary>
+    /// The eval as an assembly of its own when it defines nothing and touches no field of the world (see
+    /// <see cref="DetachedEvalCompiler"/>), else null: compile it with <see cref="Compile"/>. Unlike the rest of this
+    /// class, safe to call from any thread at any time: it reads the current snapshot and changes nothing.
+    /// </summary>
+    public DetachedCode? CompileDetached(ParsedSubmission submission, string sessionId) =>
+        _detached.TryCompile(Current, submission, sessionId, WorldNames.EvalMethod(Interlocked.Increment(ref _evalSerial)));
 
     /// <summary>Generation 0: the default usings and an empty <c>user</c> namespace.</summary>
     public WorldImage Initialize()
@@ -506,22 +517,7 @@ internal sealed class WorldCompiler
             return (trailingIsValue, types);
         }
 
-        /// <summary>The session's last values and exception, declared only when the code names them.</summary>
-        private string Prelude()
-        {
-            var names = _submission.Tree.GetRoot().DescendantTokens()
-                .Where(t => t.IsKind(SyntaxKind.IdentifierToken))
-                .Select(t => t.ValueText)
-                .ToHashSet(StringComparer.Ordinal);
-            var sb = new System.Text.StringBuilder();
-            var session = SymbolDisplay.FormatLiteral(_sessionId, quote: true);
-            for (var i = 1; i <= 3; i++)
-            {
-                if (names.Contains("_" + i)) sb.Append($"dynamic? _{i} = global::NRepl.Runtime.Repl.Value({session}, {i});\n");
-            }
-            if (names.Contains("_e")) sb.Append($"global::System.Exception? _e = global::NRepl.Runtime.Repl.LastException({session});\n");
-            return sb.ToString();
-        }
+        private string Prelude() => EvalPrelude.For(_submission, _sessionId);
 
         private static IMethodSymbol EvalMethod(CSharpCompilation compilation, SyntaxTree evalTree)
         {

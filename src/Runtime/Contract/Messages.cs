@@ -52,15 +52,25 @@ public sealed record PrintSettings(int RightMargin, int MaxItems, int MaxDepth, 
 /// It returns <c>object</c> (or <c>Task&lt;object&gt;</c>); <see cref="NRepl.Runtime.Repl.NoValue"/> means "no value".
 /// Answered by any number of <see cref="Output"/>/<see cref="NeedInput"/>, then exactly one <see cref="EvalCompleted"/>.
 /// </summary>
-public sealed record StartEval(long EvalId, string SessionId, int MethodToken, bool RecordResult, PrintSettings Print) : TargetMessage
+public sealed record StartEval(long EvalId, string SessionId, int MethodToken, bool RecordResult, PrintSettings Print, DetachedCode? Detached = null) : TargetMessage
 {
     public override MessageKind Kind => MessageKind.StartEval;
     internal override void WritePayload(BinaryWriter w)
     {
         w.Write(EvalId); w.Write(SessionId); w.Write(MethodToken); w.Write(RecordResult); Print.Write(w);
+        w.Write(Detached is not null);
+        if (Detached is { } detached) { w.WriteBytes(detached.Pe); w.Write(detached.TypeName); w.Write(detached.MethodName); }
     }
-    internal static StartEval Read(BinaryReader r) => new(r.ReadInt64(), r.ReadString(), r.ReadInt32(), r.ReadBoolean(), PrintSettings.Read(r));
+    internal static StartEval Read(BinaryReader r) => new(r.ReadInt64(), r.ReadString(), r.ReadInt32(), r.ReadBoolean(), PrintSettings.Read(r),
+        r.ReadBoolean() ? new DetachedCode(r.ReadBytes(), r.ReadString(), r.ReadString()) : null);
 }
+
+/// <summary>
+/// The code of an eval that defines nothing and touches no field of the world, compiled as an assembly of its
+/// own (PDB embedded) that references the world: loaded into a collectible context, so it goes once unused.
+/// <see cref="StartEval.MethodToken"/> is then unused; the method is <see cref="TypeName"/>.<see cref="MethodName"/>.
+/// </summary>
+public sealed record DetachedCode(byte[] Pe, string TypeName, string MethodName);
 
 /// <summary>Interrupt a running eval. The eval answers with <see cref="EvalCompleted"/> status Interrupted.</summary>
 public sealed record Interrupt(long EvalId) : TargetMessage

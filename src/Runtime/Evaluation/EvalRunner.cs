@@ -43,7 +43,7 @@ internal sealed class EvalRunner
         MethodInfo method;
         try
         {
-            method = ResolveEvalMethod(start.MethodToken);
+            method = start.Detached is { } detached ? ResolveDetachedMethod(start.EvalId, detached) : ResolveEvalMethod(start.MethodToken);
         }
         catch (Exception e)
         {
@@ -72,6 +72,16 @@ internal sealed class EvalRunner
         if (_running.TryGetValue(evalId, out var context)) context.RequestInterrupt(_interruptGrace, OnGraceExpired);
     }
 
+    private MethodInfo ResolveDetachedMethod(long evalId, DetachedCode code)
+    {
+        var world = _world.Assembly ?? throw new InvalidOperationException("No world is loaded; send LoadWorld first.");
+        var assembly = DetachedEvalLoadContext.Load(world, evalId, code.Pe);
+        var method = assembly.GetType(code.TypeName, throwOnError: true)!
+            .GetMethod(code.MethodName, BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic)
+            ?? throw new InvalidOperationException($"The detached eval has no method {code.TypeName}.{code.MethodName}.");
+        return method;
+    }
+
     private MethodInfo ResolveEvalMethod(int token)
     {
         var world = _world.Assembly ?? throw new InvalidOperationException("No world is loaded; send LoadWorld first.");
@@ -94,7 +104,7 @@ internal sealed class EvalRunner
             var outcome = Execute(method, sync, start.Print);
             context.EnterFinishing();
             sync.Close();
-            Complete(context, start, outcome);
+            Complete(context, start, outcome, start.Detached is null ? null : method.Module.Assembly);
         }
         catch (Exception e)
         {
@@ -142,7 +152,7 @@ internal sealed class EvalRunner
         }
     }
 
-    private void Complete(EvalContext context, StartEval start, Outcome outcome)
+    private void Complete(EvalContext context, StartEval start, Outcome outcome, Assembly? detached)
     {
         if (!context.TryClaimCompletion()) return; // the grace timer already reported it abandoned
         _running.TryRemove(context.EvalId, out _);
@@ -155,7 +165,7 @@ internal sealed class EvalRunner
         }
         else if (outcome.Status == EvalStatus.Exception)
         {
-            var report = ExceptionReport.Create(outcome.Exception!, _world.Assembly, _world.Symbols);
+            var report = ExceptionReport.Create(outcome.Exception!, _world.Assembly, _world.Symbols, detached);
             if (start.RecordResult) SessionStore.Get(context.SessionId).RecordException(outcome.Exception!);
             reply = new EvalCompleted(context.EvalId, EvalStatus.Exception, null, null, false, report.ExceptionType, report.RootExceptionType, report.Text);
         }

@@ -35,28 +35,30 @@ internal sealed record ExceptionReport(string ExceptionType, string RootExceptio
         }
     }
 
-    public static ExceptionReport Create(Exception exception, Assembly? world, WorldSymbols? symbols)
+    /// <param name="detached">The assembly of a detached eval, whose frames are shown too (with the lines of its embedded PDB).</param>
+    public static ExceptionReport Create(Exception exception, Assembly? world, WorldSymbols? symbols, Assembly? detached = null)
     {
         var root = exception;
         while (root.InnerException is { } inner) root = inner;
 
         var text = new StringBuilder();
-        AppendException(text, exception, world, symbols);
+        AppendException(text, exception, world, symbols, detached);
         for (var cause = exception.InnerException; cause is not null; cause = cause.InnerException)
         {
             text.Append('\n').Append(" ---> ");
-            AppendException(text, cause, world, symbols);
+            AppendException(text, cause, world, symbols, detached);
         }
         return new ExceptionReport(exception.GetType().FullName ?? exception.GetType().Name, root.GetType().FullName ?? root.GetType().Name, text.ToString());
     }
 
-    private static void AppendException(StringBuilder text, Exception exception, Assembly? world, WorldSymbols? symbols)
+    private static void AppendException(StringBuilder text, Exception exception, Assembly? world, WorldSymbols? symbols, Assembly? detached)
     {
         text.Append(exception.GetType().FullName).Append(": ").Append(exception.Message);
         if (world is null) return;
 
-        // File info comes from WorldSymbols, not the runtime: the runtime has none once a delta was applied.
-        var frames = new StackTrace(exception, fNeedFileInfo: false).GetFrames();
+        // The world's file info comes from WorldSymbols, not the runtime: the runtime has none once a delta
+        // was applied. A detached eval's assembly is never updated, so the runtime reads its own PDB right.
+        var frames = new StackTrace(exception, fNeedFileInfo: detached is not null).GetFrames();
         string? previous = null;
         var repeats = 0;
         var listed = 0;
@@ -64,8 +66,8 @@ internal sealed record ExceptionReport(string ExceptionType, string RootExceptio
         foreach (var frame in frames)
         {
             var method = frame.GetMethod();
-            if (method is null || method.Module.Assembly != world) continue;
-            var line = FormatFrame(frame, method, symbols);
+            if (method is null || (method.Module.Assembly != world && method.Module.Assembly != detached)) continue;
+            var line = FormatFrame(frame, method, method.Module.Assembly == world ? symbols : null);
             if (line == previous)
             {
                 repeats++;
@@ -117,6 +119,10 @@ internal sealed record ExceptionReport(string ExceptionType, string RootExceptio
         if (symbols?.Find(method.MetadataToken, frame.GetILOffset()) is { } source)
         {
             line.Append(" in ").Append(source.File).Append(':').Append(source.Line);
+        }
+        else if (symbols is null && frame.GetFileName() is { } file)
+        {
+            line.Append(" in ").Append(file).Append(':').Append(frame.GetFileLineNumber());
         }
         return line.ToString();
     }

@@ -40,7 +40,7 @@ internal sealed record ParsedSubmission(
     IReadOnlyList<Diagnostic> Errors,
     bool IsComplete)
 {
-    public bool HasAwait => Body.Any(n => n.DescendantNodesAndSelf(d => !IsFunctionBoundary(d)).Any(d => d is AwaitExpressionSyntax)
+    public bool HasAwait => Body.Append(TrailingExpression).OfType<SyntaxNode>().Any(n => n.DescendantNodesAndSelf(d => !IsFunctionBoundary(d)).Any(d => d is AwaitExpressionSyntax)
         || (n is LocalDeclarationStatementSyntax l && l.AwaitKeyword.Value is not null)
         || (n is ForEachStatementSyntax f && f.AwaitKeyword.Value is not null));
 

@@ -86,11 +86,13 @@ internal static class TreeRenderer
     /// from the semantic model before the real rendering.
     /// </summary>
     public static SyntaxTree Eval(ParsedSubmission submission, string methodName, IReadOnlyList<UsingDefinition> usings,
-        bool isAsync, bool trailingIsValue, string preludeText, bool probe)
+        bool isAsync, bool trailingIsValue, string preludeText, bool probe, string? detachedClass = null)
     {
         var sb = new StringBuilder();
         OpenNamespace(sb, submission.Ns, usings);
-        sb.Append("\n#line hidden\ninternal static partial class ").Append(WorldNames.Holder).Append("\n{\n");
+        // A detached eval is an assembly of its own: its class cannot be a part of the world's holder.
+        sb.Append(detachedClass is null ? "\n#line hidden\ninternal static partial class " + WorldNames.Holder : "\n#line hidden\ninternal static class " + detachedClass)
+            .Append("\n{\n");
         sb.Append(isAsync
             ? $"internal static async global::System.Threading.Tasks.Task<object> {methodName}()\n{{\n"
             : $"internal static object {methodName}()\n{{\n");

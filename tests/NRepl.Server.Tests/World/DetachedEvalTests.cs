@@ -1,0 +1,58 @@
+using NRepl.Server.Evaluation;
+
+namespace NRepl.Server.Tests.World;
+
+/// <summary>
+/// Evals that define nothing and touch no field of the world run as assemblies of their own (not deltas of the
+/// world): the same results, seeing the world's current functions and types, while anything that needs a field
+/// of the world still goes the world's way.
+/// </summary>
+public sealed class DetachedEvalTests : LiveWorldFixture
+{
+    private const string WhereItRan = "System.Reflection.Assembly.GetExecutingAssembly().GetName().Name";
+
+    [Test]
+    public async Task Evaluate_ExpressionCallingFunctionsAndTypes_RunsDetachedAndSeesRedefinitions()
+    {
+        await Value("int Twice(int v) => v * 2;");
+        await Value("record Point(int X, int Y) { public int Sum => X + Y; }");
+
+        Assert.That(await Value(WhereItRan), Is.EqualTo("\"NRepl.Eval\""));
+        Assert.That(await Value("Twice(new Point(1, 2).Sum)"), Is.EqualTo("6"), "internal world types and functions are reachable");
+        await Value("int Twice(int v) => v * 3;");
+        Assert.That(await Value("Twice(2) + \" \" + " + WhereItRan), Is.EqualTo("\"6 NRepl.Eval\""), "the new body, still detached");
+    }
+
+    [Test]
+    public async Task Evaluate_CodeTouchingWorldVariables_RunsInTheWorld()
+    {
+        await Value("var counter = 40;");
+
+        Assert.That(await Value("counter += 2; counter + \" \" + " + WhereItRan), Is.EqualTo("\"42 NRepl.World\""));
+        Assert.That(await Value("counter"), Is.EqualTo("42"));
+        Assert.That(await Value("await Task.Run(() => counter) + 1"), Is.EqualTo("43"), "a trailing await in the world's way too");
+    }
+
+    [Test]
+    public async Task Evaluate_DetachedVoidCallLambdasAndAwait_BehaveAsInTheWorld()
+    {
+        var print = Request("Console.WriteLine(\"printed \" + " + WhereItRan + ")");
+        Assert.That(await World.EvaluateAsync(print, Deadline()), Is.InstanceOf<EvalOutcome.NoValue>());
+        Assert.That(Output.OutOf(print.EvalId), Is.EqualTo("printed NRepl.Eval\n"));
+        Assert.That(await Value("Enumerable.Range(1, 4).Select(i => i * i).Sum()"), Is.EqualTo("30"));
+        Assert.That(await Value("await Task.Run(() => 5) + 1"), Is.EqualTo("6"));
+        Assert.That(await Value("_1"), Is.EqualTo("6"), "the session's values are recorded as for any eval");
+    }
+
+    [Test]
+    public async Task Evaluate_DetachedEvalThrows_ReportShowsItsFrameAndLine()
+    {
+        await Value("int Fail(int v) => throw new InvalidOperationException(\"no \" + v);");
+
+        var failed = await Eval("var ok = 1;\nFail(ok)") as EvalOutcome.Failed;
+        var direct = await Eval("\n\nthrow new ArgumentException(\"direct\");") as EvalOutcome.Failed;
+
+        Assert.That(failed?.ErrorText, Does.Contain("no 1").And.Contain("Fail"), failed?.ErrorText);
+        Assert.That(direct?.ErrorText, Does.Contain("direct").And.Contain("in REPL:3"), direct?.ErrorText);
+    }
+}
