@@ -2,9 +2,9 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Emit;
-using Microsoft.CodeAnalysis.Operations;
 using Microsoft.CodeAnalysis.Text;
 using NRepl.Runtime.Contract;
+using NRepl.Server.World.Emit;
 using NRepl.Server.World.Model;
 using NRepl.Server.World.Parsing;
 using NRepl.Server.World.Rendering;
@@ -27,7 +27,7 @@ internal sealed class DetachedEvalCompiler
 
     private const string ClassName = "__Eval";
 
-    private static readonly EmitOptions EmbeddedPdb = new(debugInformationFormat: DebugInformationFormat.Embedded);
+    private static readonly EmitOptions PortablePdb = new(debugInformationFormat: DebugInformationFormat.PortablePdb);
 
     private readonly IReadOnlyList<MetadataReference> _references;
     private readonly CSharpCompilationOptions _options;
@@ -44,7 +44,7 @@ internal sealed class DetachedEvalCompiler
     }
 
     /// <summary>The world as a detached eval sees it, with the references bound once per world generation.</summary>
-    private sealed record Template(WorldSnapshot World, CSharpCompilation Compilation, IAssemblySymbol WorldAssembly);
+    private sealed record Template(WorldSnapshot World, CSharpCompilation Compilation, string WorldAssemblyName);
 
     /// <summary>The code to run, or null when the eval must go through the world (see the class summary).</summary>
     public DetachedCode? TryCompile(WorldSnapshot world, ParsedSubmission submission, string sessionId, string methodName)
@@ -54,59 +54,44 @@ internal sealed class DetachedEvalCompiler
         var usings = world.UsingsOf(submission.Ns);
         var prelude = EvalPrelude.For(submission, sessionId);
 
-        var (compilation, tree) = Build(template, submission, methodName, usings, prelude, trailingIsValue: true);
-        var model = compilation.GetSemanticModel(tree);
-        var method = tree.GetRoot().DescendantNodes().OfType<MethodDeclarationSyntax>().First();
-        if (submission.TrailingExpression is not null && TrailingValue(method) is { } trailing
-            && model.GetTypeInfo(trailing).Type?.SpecialType == SpecialType.System_Void)
-        {
-            // A void call is a statement: boxing it is an error, so render it as one.
-            (compilation, tree) = Build(template, submission, methodName, usings, prelude, trailingIsValue: false);
-            model = compilation.GetSemanticModel(tree);
-            method = tree.GetRoot().DescendantNodes().OfType<MethodDeclarationSyntax>().First();
-        }
-        if (model.GetDiagnostics().Any(d => d.Severity == DiagnosticSeverity.Error)) return null;
-        if (TouchesWorldField(model, method, template.WorldAssembly)) return null;
-
-        using var pe = new MemoryStream();
-        var result = compilation.Emit(pe, options: EmbeddedPdb);
-        if (!result.Success) return null;
-        return new DetachedCode(pe.ToArray(), $"{submission.Ns}.{ClassName}", methodName);
+        // Writing a PDB costs more than compiling a one-line eval, and every frame of a one-line eval is on that
+        // line: the target is told the line instead. A longer eval gets its PDB, so its frames name their lines.
+        var oneLine = submission.Text.Lines.Count == 1;
+        var emitted = Emit(template, submission, methodName, usings, prelude, trailingIsValue: true, withPdb: !oneLine, out var voidTrailing);
+        // A void call last is a statement: boxing it as the value fails, so it is rendered as one (a second compile only then).
+        if (voidTrailing) emitted = Emit(template, submission, methodName, usings, prelude, trailingIsValue: false, withPdb: !oneLine, out _);
+        if (emitted is not { } code || WorldFieldReferences.Any(code.Pe, template.WorldAssemblyName)) return null;
+        var origin = submission.Origin;
+        return new DetachedCode(code.Pe, code.Pdb, $"{submission.Ns}.{ClassName}", methodName, oneLine ? $"{origin.File}:{origin.Line}" : "");
     }
+
+    /// <summary>The assembly, or null when the code has errors; <paramref name="voidTrailing"/> when the only trouble is a void value.</summary>
+    private static (byte[] Pe, byte[] Pdb)? Emit(Template template, ParsedSubmission submission, string methodName, IReadOnlyList<Model.UsingDefinition> usings,
+        string prelude, bool trailingIsValue, bool withPdb, out bool voidTrailing)
+    {
+        var tree = TreeRenderer.Eval(submission, methodName, usings, submission.HasAwait, trailingIsValue, prelude, probe: false, detachedClass: ClassName);
+        using var pe = new MemoryStream();
+        using var pdb = withPdb ? new MemoryStream() : null;
+        var result = template.Compilation.AddSyntaxTrees(tree).Emit(pe, pdb, options: PortablePdb);
+        var errors = result.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
+        voidTrailing = trailingIsValue && submission.TrailingExpression is not null && errors.Count > 0 && errors.All(IsVoidToObject);
+        return result.Success ? (pe.ToArray(), pdb?.ToArray() ?? []) : null;
+    }
+
+    // CS0029 "Cannot implicitly convert type 'void' to 'object'" and CS0030 "Cannot convert type 'void' to 'object'", from `(object)(call)`.
+    private static bool IsVoidToObject(Diagnostic d) => d.Id is "CS0029" or "CS0030" && d.GetMessage(System.Globalization.CultureInfo.InvariantCulture).Contains("'void'", StringComparison.Ordinal);
 
     private static bool DefinesNothing(ParsedSubmission submission) =>
         submission.Declarations.Count == 0 && submission.Usings.Count == 0
         && submission.Body.All(n => n is GlobalStatementSyntax)
         && (submission.Body.Count > 0 || submission.TrailingExpression is not null);
 
-    private (CSharpCompilation, SyntaxTree) Build(Template template, ParsedSubmission submission, string methodName,
-        IReadOnlyList<Model.UsingDefinition> usings, string prelude, bool trailingIsValue)
-    {
-        var tree = TreeRenderer.Eval(submission, methodName, usings, submission.HasAwait, trailingIsValue, prelude, probe: false, detachedClass: ClassName);
-        return (template.Compilation.AddSyntaxTrees(tree), tree);
-    }
-
-    /// <summary>The trailing expression as rendered: the operand of the last <c>return (object)(...)</c> of the method's own statements.</summary>
-    private static ExpressionSyntax? TrailingValue(MethodDeclarationSyntax method) =>
-        method.Body?.Statements.OfType<ReturnStatementSyntax>()
-            .Select(r => r.Expression)
-            .OfType<CastExpressionSyntax>()
-            .LastOrDefault(c => c.Expression is ParenthesizedExpressionSyntax)?.Expression is ParenthesizedExpressionSyntax value
-            ? value.Expression
-            : null;
-
-    private static bool TouchesWorldField(SemanticModel model, MethodDeclarationSyntax method, IAssemblySymbol world) =>
-        model.GetOperation(method) is { } body
-        && body.Descendants().OfType<IFieldReferenceOperation>().Any(f =>
-            !f.Field.IsConst && SymbolEqualityComparer.Default.Equals(f.Field.ContainingAssembly, world));
-
     private Template TemplateFor(WorldSnapshot world)
     {
         if (Volatile.Read(ref _template) is { } cached && ReferenceEquals(cached.World, world)) return cached;
         var worldReference = world.Compilation.ToMetadataReference();
         var compilation = CSharpCompilation.Create(AssemblyName, [_globalUsings], [.. _references, worldReference], _options);
-        var worldAssembly = (IAssemblySymbol)compilation.GetAssemblyOrModuleSymbol(worldReference)!;
-        var template = new Template(world, compilation, worldAssembly);
+        var template = new Template(world, compilation, world.Compilation.AssemblyName!);
         Volatile.Write(ref _template, template);
         return template;
     }

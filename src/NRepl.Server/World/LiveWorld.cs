@@ -270,6 +270,8 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
         await _target.LoadWorldAsync(image.Pe, image.Pdb, CancellationToken.None).ConfigureAwait(false);
         // Roslyn's first EmitDifference costs ~150 ms of JIT; pay it now, not on the user's first eval.
         _compiler.Compile(SubmissionParser.Parse("1 + 1", WorldCompiler.DefaultNamespace, SourceOrigin.Repl), null, "warm-up");
+        // The same for the detached path, which a first `1 + 2` takes; it binds the world's references once, too.
+        _compiler.CompileDetached(SubmissionParser.Parse("1 + 1", WorldCompiler.DefaultNamespace, SourceOrigin.Repl), "warm-up");
         ServerLog.WorldReady(_logger, _target.ProcessId ?? 0);
         _ = Task.Run(WarmUpAsync);
     }
@@ -293,6 +295,8 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
             {
                 foreach (var code in samples)
                 {
+                    // Detached compiles take no lock: the ones of the samples that define nothing warm that path too.
+                    _compiler.CompileDetached(SubmissionParser.Parse(code, WorldCompiler.DefaultNamespace, SourceOrigin.Repl), "warm-up");
                     await _worldLock.WaitAsync().ConfigureAwait(false);
                     try
                     {

@@ -59,18 +59,19 @@ public sealed record StartEval(long EvalId, string SessionId, int MethodToken, b
     {
         w.Write(EvalId); w.Write(SessionId); w.Write(MethodToken); w.Write(RecordResult); Print.Write(w);
         w.Write(Detached is not null);
-        if (Detached is { } detached) { w.WriteBytes(detached.Pe); w.Write(detached.TypeName); w.Write(detached.MethodName); }
+        if (Detached is { } detached) { w.WriteBytes(detached.Pe); w.WriteBytes(detached.Pdb); w.Write(detached.TypeName); w.Write(detached.MethodName); w.Write(detached.Location); }
     }
     internal static StartEval Read(BinaryReader r) => new(r.ReadInt64(), r.ReadString(), r.ReadInt32(), r.ReadBoolean(), PrintSettings.Read(r),
-        r.ReadBoolean() ? new DetachedCode(r.ReadBytes(), r.ReadString(), r.ReadString()) : null);
+        r.ReadBoolean() ? new DetachedCode(r.ReadBytes(), r.ReadBytes(), r.ReadString(), r.ReadString(), r.ReadString()) : null);
 }
 
 /// <summary>
 /// The code of an eval that defines nothing and touches no field of the world, compiled as an assembly of its
-/// own (PDB embedded) that references the world: loaded into a collectible context, so it goes once unused.
+/// own that references the world: loaded into a collectible context, so it goes once unused.
 /// <see cref="StartEval.MethodToken"/> is then unused; the method is <see cref="TypeName"/>.<see cref="MethodName"/>.
+/// <see cref="Pdb"/> may be empty; then <see cref="Location"/> ("file:line", or empty) is where all its code is.
 /// </summary>
-public sealed record DetachedCode(byte[] Pe, string TypeName, string MethodName);
+public sealed record DetachedCode(byte[] Pe, byte[] Pdb, string TypeName, string MethodName, string Location);
 
 /// <summary>Interrupt a running eval. The eval answers with <see cref="EvalCompleted"/> status Interrupted.</summary>
 public sealed record Interrupt(long EvalId) : TargetMessage

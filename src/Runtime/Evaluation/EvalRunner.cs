@@ -75,7 +75,7 @@ internal sealed class EvalRunner
     private MethodInfo ResolveDetachedMethod(long evalId, DetachedCode code)
     {
         var world = _world.Assembly ?? throw new InvalidOperationException("No world is loaded; send LoadWorld first.");
-        var assembly = DetachedEvalLoadContext.Load(world, evalId, code.Pe);
+        var assembly = DetachedEvalLoadContext.Load(world, evalId, code.Pe, code.Pdb);
         var method = assembly.GetType(code.TypeName, throwOnError: true)!
             .GetMethod(code.MethodName, BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic)
             ?? throw new InvalidOperationException($"The detached eval has no method {code.TypeName}.{code.MethodName}.");
@@ -104,7 +104,7 @@ internal sealed class EvalRunner
             var outcome = Execute(method, sync, start.Print);
             context.EnterFinishing();
             sync.Close();
-            Complete(context, start, outcome, start.Detached is null ? null : method.Module.Assembly);
+            Complete(context, start, outcome, start.Detached is { } detached ? (method.Module.Assembly, detached.Location) : null);
         }
         catch (Exception e)
         {
@@ -120,6 +120,9 @@ internal sealed class EvalRunner
         finally
         {
             context.OnThreadEnded();
+            // A collectible context lives until Unload is called; after it, until nothing refers to its code any more
+            // (a timer or handler the eval left running keeps it, and its code keeps working, as long as it needs it).
+            if (start.Detached is not null) DetachedEvalLoadContext.Release(method.Module.Assembly);
         }
     }
 
@@ -152,7 +155,7 @@ internal sealed class EvalRunner
         }
     }
 
-    private void Complete(EvalContext context, StartEval start, Outcome outcome, Assembly? detached)
+    private void Complete(EvalContext context, StartEval start, Outcome outcome, (Assembly Assembly, string Location)? detached)
     {
         if (!context.TryClaimCompletion()) return; // the grace timer already reported it abandoned
         _running.TryRemove(context.EvalId, out _);

@@ -35,8 +35,11 @@ internal sealed record ExceptionReport(string ExceptionType, string RootExceptio
         }
     }
 
-    /// <param name="detached">The assembly of a detached eval, whose frames are shown too (with the lines of its embedded PDB).</param>
-    public static ExceptionReport Create(Exception exception, Assembly? world, WorldSymbols? symbols, Assembly? detached = null)
+    /// <param name="detached">
+    /// The assembly of a detached eval, whose frames are shown too: with the lines of its PDB, or else at the
+    /// location its code is all on (empty: unknown).
+    /// </param>
+    public static ExceptionReport Create(Exception exception, Assembly? world, WorldSymbols? symbols, (Assembly Assembly, string Location)? detached = null)
     {
         var root = exception;
         while (root.InnerException is { } inner) root = inner;
@@ -51,7 +54,7 @@ internal sealed record ExceptionReport(string ExceptionType, string RootExceptio
         return new ExceptionReport(exception.GetType().FullName ?? exception.GetType().Name, root.GetType().FullName ?? root.GetType().Name, text.ToString());
     }
 
-    private static void AppendException(StringBuilder text, Exception exception, Assembly? world, WorldSymbols? symbols, Assembly? detached)
+    private static void AppendException(StringBuilder text, Exception exception, Assembly? world, WorldSymbols? symbols, (Assembly Assembly, string Location)? detached)
     {
         text.Append(exception.GetType().FullName).Append(": ").Append(exception.Message);
         if (world is null) return;
@@ -66,8 +69,9 @@ internal sealed record ExceptionReport(string ExceptionType, string RootExceptio
         foreach (var frame in frames)
         {
             var method = frame.GetMethod();
-            if (method is null || (method.Module.Assembly != world && method.Module.Assembly != detached)) continue;
-            var line = FormatFrame(frame, method, method.Module.Assembly == world ? symbols : null);
+            var inWorld = method?.Module.Assembly == world;
+            if (method is null || (!inWorld && method.Module.Assembly != detached?.Assembly)) continue;
+            var line = FormatFrame(frame, method, inWorld ? symbols : null, inWorld ? "" : detached!.Value.Location);
             if (line == previous)
             {
                 repeats++;
@@ -96,7 +100,7 @@ internal sealed record ExceptionReport(string ExceptionType, string RootExceptio
         repeats = 0;
     }
 
-    private static string FormatFrame(StackFrame frame, MethodBase method, WorldSymbols? symbols)
+    private static string FormatFrame(StackFrame frame, MethodBase method, WorldSymbols? symbols, string location)
     {
         var shown = StateMachineOwner(method) ?? method;
         var line = new StringBuilder("   at ");
@@ -123,6 +127,10 @@ internal sealed record ExceptionReport(string ExceptionType, string RootExceptio
         else if (symbols is null && frame.GetFileName() is { } file)
         {
             line.Append(" in ").Append(file).Append(':').Append(frame.GetFileLineNumber());
+        }
+        else if (location.Length > 0)
+        {
+            line.Append(" in ").Append(location);
         }
         return line.ToString();
     }

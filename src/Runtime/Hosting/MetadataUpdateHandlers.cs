@@ -73,7 +73,8 @@ internal sealed class MetadataUpdateHandlers
         }
         foreach (var assembly in loaded)
         {
-            if (assembly == world || assembly.IsDynamic || !_scanned.Add(assembly)) continue;
+            // Collectible ones are detached evals: none has handlers, and remembering them would keep them loaded forever.
+            if (assembly == world || assembly.IsDynamic || assembly.IsCollectible || !_scanned.Add(assembly)) continue;
             _frameworkHandlers.AddRange(HandlersOf(assembly));
         }
     }

@@ -11,7 +11,7 @@ public sealed class FrameCodecTests
         new LoadWorld(1, [1, 2, 3], [4, 5]),
         new ApplyDelta(2, [1], [2, 3], [], [0x06000001, 0x06000002]),
         new StartEval(3, "session", 0x06000007, true, new PrintSettings(80, 10, 3, 1000)),
-        new StartEval(14, "session", 0, false, PrintSettings.Default, new DetachedCode([0x4D, 0x5A], "user.__Eval", "__Eval_9")),
+        new StartEval(14, "session", 0, false, PrintSettings.Default, new DetachedCode([0x4D, 0x5A], [], "user.__Eval", "__Eval_9", "REPL:1")),
         new Interrupt(4),
         new Stdin("session", "line\n", true),
         new ForgetSession("session"),

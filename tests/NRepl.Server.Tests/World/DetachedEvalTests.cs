@@ -45,14 +45,27 @@ public sealed class DetachedEvalTests : LiveWorldFixture
     }
 
     [Test]
-    public async Task Evaluate_DetachedEvalThrows_ReportShowsItsFrameAndLine()
+    public async Task Evaluate_DetachedEvalThrows_ReportShowsItsFramesAndLines()
     {
         await Value("int Fail(int v) => throw new InvalidOperationException(\"no \" + v);");
 
         var failed = await Eval("var ok = 1;\nFail(ok)") as EvalOutcome.Failed;
         var direct = await Eval("\n\nthrow new ArgumentException(\"direct\");") as EvalOutcome.Failed;
+        var oneLine = await Eval("new[] { 1 }.Select(i => i / (i - 1)).Sum()") as EvalOutcome.Failed;
 
         Assert.That(failed?.ErrorText, Does.Contain("no 1").And.Contain("Fail"), failed?.ErrorText);
-        Assert.That(direct?.ErrorText, Does.Contain("direct").And.Contain("in REPL:3"), direct?.ErrorText);
+        Assert.That(direct?.ErrorText, Does.Contain("direct").And.Contain("__Eval").And.Contain("in REPL:3"), direct?.ErrorText);
+        Assert.That(oneLine?.ErrorText, Does.Contain("DivideByZeroException").And.Contain("in REPL:1"), oneLine?.ErrorText);
+    }
+
+    [Test]
+    public async Task Evaluate_ManyDetachedEvalsBetweenRedefinitions_TheirAssembliesAreUnloaded()
+    {
+        for (var i = 0; i < 200; i++) await Value(i % 10 == 0 ? $"int Step(int v) => v + {i};" : $"Step({i}) * 2");
+
+        var loaded = await Value("GC.Collect(); GC.WaitForPendingFinalizers(); GC.Collect(); "
+            + "AppDomain.CurrentDomain.GetAssemblies().Count(a => a.GetName().Name == \"NRepl.Eval\")");
+
+        Assert.That(int.Parse(loaded), Is.LessThan(10), "the assemblies of finished evals are unloaded (this eval's own is loaded)");
     }
 }
