@@ -20,6 +20,7 @@ internal sealed class EvalRunner
     private readonly Action<TargetMessage> _post;
     private readonly TimeSpan _interruptGrace;
     private readonly ConcurrentDictionary<long, EvalContext> _running = new();
+    private readonly EvalThreads _threads = new(EvalStackBytes, maxIdle: 4);
 
     public EvalRunner(WorldHost world, Action<TargetMessage> post, TimeSpan interruptGrace)
     {
@@ -55,16 +56,7 @@ internal sealed class EvalRunner
             return;
         }
 
-        var thread = new Thread(() => Run(context, method, start), EvalStackBytes)
-        {
-            IsBackground = true,
-            Name = $"eval {start.EvalId}",
-        };
-        // The eval's AsyncLocal context is set on the new thread itself; nothing of the reader thread's should flow.
-        using (ExecutionContext.SuppressFlow())
-        {
-            thread.Start();
-        }
+        _threads.Run($"eval {start.EvalId}", () => Run(context, method, start));
     }
 
     public void Interrupt(long evalId)
@@ -94,8 +86,10 @@ internal sealed class EvalRunner
         return method;
     }
 
-    private void Run(EvalContext context, MethodInfo method, StartEval start)
+    /// <summary>Runs the eval on its thread; true when it ended by itself (its thread may serve another eval), false when abandoned.</summary>
+    private bool Run(EvalContext context, MethodInfo method, StartEval start)
     {
+        var ended = false;
         context.AttachToCurrentThread();
         var sync = new EvalSynchronizationContext(Thread.CurrentThread);
         SynchronizationContext.SetSynchronizationContext(sync);
@@ -104,7 +98,7 @@ internal sealed class EvalRunner
             var outcome = Execute(method, sync, start.Print);
             context.EnterFinishing();
             sync.Close();
-            Complete(context, start, outcome, start.Detached is { } detached ? (method.Module.Assembly, detached.Location) : null);
+            ended = Complete(context, start, outcome, start.Detached is { } detached ? (method.Module.Assembly, detached.Location) : null);
         }
         catch (Exception e)
         {
@@ -120,10 +114,9 @@ internal sealed class EvalRunner
         finally
         {
             context.OnThreadEnded();
-            // A collectible context lives until Unload is called; after it, until nothing refers to its code any more
-            // (a timer or handler the eval left running keeps it, and its code keeps working, as long as it needs it).
             if (start.Detached is not null) DetachedEvalLoadContext.Release(method.Module.Assembly);
         }
+        return ended;
     }
 
     /// <summary>Runs the user code and prints the value, still interruptible (printing may run user code).</summary>
@@ -155,9 +148,9 @@ internal sealed class EvalRunner
         }
     }
 
-    private void Complete(EvalContext context, StartEval start, Outcome outcome, (Assembly Assembly, string Location)? detached)
+    private bool Complete(EvalContext context, StartEval start, Outcome outcome, (Assembly Assembly, string Location)? detached)
     {
-        if (!context.TryClaimCompletion()) return; // the grace timer already reported it abandoned
+        if (!context.TryClaimCompletion()) return false; // the grace timer already reported it abandoned
         _running.TryRemove(context.EvalId, out _);
 
         EvalCompleted reply;
@@ -184,6 +177,7 @@ internal sealed class EvalRunner
         }
         context.FlushOutput();
         _post(reply);
+        return true;
     }
 
     private void OnGraceExpired(EvalContext context)

@@ -128,6 +128,22 @@ public sealed class LiveWorldTests : LiveWorldFixture
     }
 
     [Test]
+    public async Task Evaluate_ThreadStateAnEvalChanges_DoesNotCarryIntoLaterEvals()
+    {
+        // Eval threads are reused: culture, AsyncLocal values, priority and background-ness must start fresh.
+        await Value("var flag = new AsyncLocal<string>(); var comma = (System.Globalization.CultureInfo)System.Globalization.CultureInfo.InvariantCulture.Clone(); comma.NumberFormat.NumberDecimalSeparator = \",\";");
+        await Value("System.Globalization.CultureInfo.CurrentCulture = comma; flag.Value = \"set\"; "
+            + "Thread.CurrentThread.Priority = ThreadPriority.Lowest; Thread.CurrentThread.IsBackground = false; 1");
+
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.That(await Value("(1.5).ToString()"), Is.EqualTo("\"1.5\""));
+            Assert.That(await Value("flag.Value ?? \"unset\""), Is.EqualTo("\"unset\""));
+            Assert.That(await Value("$\"{Thread.CurrentThread.Priority} {Thread.CurrentThread.IsBackground}\""), Is.EqualTo("\"Normal True\""));
+        }
+    }
+
+    [Test]
     public async Task Evaluate_CompileError_NamesLineColumnAndCode()
     {
         var outcome = await World.EvaluateAsync(Request("var ok = 1;\nnope(ok)", file: "/work/demo.cs"), Deadline());
