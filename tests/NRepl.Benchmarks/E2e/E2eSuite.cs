@@ -162,7 +162,7 @@ internal sealed class E2eSuite
             bodyToDone.AddTicks(ranAt, e.DoneAt);
             return 0;
         });
-        Add("eval split: send → the eval's body runs in the target", toBody.Summarise(), "request read, compile, emit delta, IPC, apply update, invoke");
+        Add("eval split: send → the eval's body runs in the target", toBody.Summarise(), "request read, compile (an eval that defines nothing: a small assembly of its own; else an EnC delta), IPC, load or apply, invoke");
         Add("eval split: body runs → `done` reaches the client", bodyToDone.Summarise(), "render value, IPC back, value and `done` replies");
 
         Samples describe = Repeat(_settings.DescribeWarmup, _settings.DescribeN, () => client.Describe(Timeout).RoundTripMs);
