@@ -33,6 +33,14 @@ internal sealed record E2eSettings
 
     public int ColdRuns { get; init; } = 5;
 
+    /// <summary>Fresh servers the 500-line file is loaded into (one load each).</summary>
+    public int LoadFileRuns { get; init; } = 5;
+
+    public int LoadFileChangeWarmup { get; init; } = 5;
+
+    /// <summary>Loads of the same file with one method changed, on the last of those servers.</summary>
+    public int LoadFileChangeN { get; init; } = 50;
+
     /// <summary>Redefinitions measured by the migration benchmark, each of a new class with its own instances.</summary>
     public int MigrationRuns { get; init; } = 5;
 
@@ -73,6 +81,9 @@ internal sealed record E2eSettings
         ReferenceDescribeN = 20,
         MemoryCheckpoints = new[] { 100, 200 },
         ColdRuns = 2,
+        LoadFileRuns = 1,
+        LoadFileChangeWarmup = 1,
+        LoadFileChangeN = 3,
         MigrationRuns = 2,
         MigrationInstances = 100_000,
         FieldReadN = 2,

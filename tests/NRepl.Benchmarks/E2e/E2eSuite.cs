@@ -10,7 +10,7 @@ namespace NRepl.Benchmarks.E2e;
 /// End-to-end measurements against the real Release server (and Debian's reference Clojure server),
 /// driven over loopback TCP by <see cref="NReplClient"/>.
 /// </summary>
-internal sealed class E2eSuite
+internal sealed partial class E2eSuite
 {
     private readonly RunInfo _run;
     private readonly E2eSettings _settings;
@@ -88,6 +88,7 @@ internal sealed class E2eSuite
             reference?.Stop(TimeSpan.FromSeconds(10));
             reference = null;
 
+            MeasureLoadFile();
             MeasureMemory();
             MeasureColdStart();
         }
