@@ -53,6 +53,7 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
     private Task? _ready;
     private long _nextEvalId;
     private volatile bool _targetLost;
+    private readonly TaskCompletionSource _detachedReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _disposed;
 
     public LiveWorld(ISessionOutput output, TargetOptions options, ILoggerFactory loggerFactory)
@@ -66,6 +67,9 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
         _target.Responsive += () => _unresponsive.End("The target answers again.");
         _compiler = new WorldCompiler(WorldReferences.Create(options.RuntimePath));
     }
+
+    /// <summary>Completes once evals that define nothing can take the detached path (shortly after the world is ready).</summary>
+    internal Task DetachedReady => _detachedReady.Task;
 
     /// <summary>Starts the target and loads the world in the background, so the listener starts at once.</summary>
     public Task StartAsync(CancellationToken cancellationToken)
@@ -270,8 +274,6 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
         await _target.LoadWorldAsync(image.Pe, image.Pdb, CancellationToken.None).ConfigureAwait(false);
         // Roslyn's first EmitDifference costs ~150 ms of JIT; pay it now, not on the user's first eval.
         _compiler.Compile(SubmissionParser.Parse("1 + 1", WorldCompiler.DefaultNamespace, SourceOrigin.Repl), null, "warm-up");
-        // The same for the detached path, which a first `1 + 2` takes; it binds the world's references once, too.
-        _compiler.CompileDetached(SubmissionParser.Parse("1 + 1", WorldCompiler.DefaultNamespace, SourceOrigin.Repl), "warm-up");
         ServerLog.WorldReady(_logger, _target.ProcessId ?? 0);
         _ = Task.Run(WarmUpAsync);
     }
@@ -291,6 +293,15 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
         };
         try
         {
+            // The detached path binds its references on its first compile (≈200 ms): evals go the world's way until then.
+            try
+            {
+                _compiler.CompileDetached(SubmissionParser.Parse("1 + 1", WorldCompiler.DefaultNamespace, SourceOrigin.Repl), "warm-up");
+            }
+            finally
+            {
+                _detachedReady.TrySetResult();
+            }
             for (var round = 0; round < WarmUpRounds && Volatile.Read(ref _disposed) == 0; round++)
             {
                 foreach (var code in samples)
@@ -387,7 +398,7 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
     /// </summary>
     private async Task<DetachedCode?> CompileDetachedAsync(ParsedSubmission parsed, EvalRequest request, CancellationToken ct)
     {
-        if (request.IsLoadFile) return null;
+        if (request.IsLoadFile || !_detachedReady.Task.IsCompleted) return null;
         await WorldReadyAsync(ct).ConfigureAwait(false);
         if (_targetLost) return null;
         try

@@ -387,11 +387,18 @@ internal sealed class WorldCompiler
                 _submission.Origin.At(_submission.Text, start), _loadedFrom);
         }
 
-        private void SetDefinition(Definition definition)
+        private void SetDefinition(Definition definition, bool rerender = false)
         {
+            var old = _world.Definitions.GetValueOrDefault(definition.Key);
+            if (!rerender && old is not null && old.Definition == definition && !_changes.ContainsKey(definition.Key))
+            {
+                // Loading a file again declares every definition again: the ones whose text and place are the
+                // same change nothing, and leaving them out keeps a one-method edit a one-method compile.
+                if (!_definedKeys.Contains(definition.Key)) _definedKeys.Add(definition.Key);
+                return;
+            }
             var tree = TreeRenderer.Definition(definition, UsingsOf(definition.Ns));
             var entry = new DefinitionEntry(definition, tree);
-            var old = _world.Definitions.GetValueOrDefault(definition.Key);
             _definitions[definition.Key] = entry;
             _changes[definition.Key] = new DefinitionChange(old, entry);
             if (!_definedKeys.Contains(definition.Key)) _definedKeys.Add(definition.Key);
@@ -445,7 +452,7 @@ internal sealed class WorldCompiler
             var moved = _moves.Select(m => m.Ns).ToHashSet(StringComparer.Ordinal);
             foreach (var entry in _definitions.Values.ToList())
             {
-                if (moved.Contains(entry.Definition.Ns)) SetDefinition(entry.Definition);
+                if (moved.Contains(entry.Definition.Ns)) SetDefinition(entry.Definition, rerender: true);
             }
         }
 
@@ -466,7 +473,7 @@ internal sealed class WorldCompiler
             foreach (var entry in _definitions.Values.ToList())
             {
                 if (!namespaces.Contains(entry.Definition.Ns) || _changes.ContainsKey(entry.Definition.Key)) continue;
-                SetDefinition(entry.Definition);
+                SetDefinition(entry.Definition, rerender: true);
             }
         }
 

@@ -6,7 +6,7 @@ namespace NRepl.Benchmarks.E2e;
 
 internal sealed partial class E2eSuite
 {
-    private const int LoadFileBlocks = 45;
+    private const int LoadFileBlocks = 42;
 
     // 3. load-file of a 500-line program into a fresh world, then the same file with one method changed.
     private void MeasureLoadFile()

@@ -11,6 +11,13 @@ public sealed class DetachedEvalTests : LiveWorldFixture
 {
     private const string WhereItRan = "System.Reflection.Assembly.GetExecutingAssembly().GetName().Name";
 
+    [SetUp]
+    public async Task DetachedPathReady()
+    {
+        await Value("0"); // the world is ready, so its warm-up has started
+        await World.DetachedReady.WaitAsync(Deadline());
+    }
+
     [Test]
     public async Task Evaluate_ExpressionCallingFunctionsAndTypes_RunsDetachedAndSeesRedefinitions()
     {

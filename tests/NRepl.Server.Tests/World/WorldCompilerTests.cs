@@ -364,6 +364,21 @@ public sealed class WorldCompilerTests
     }
 
     [Test]
+    public void Compile_LoadFileAgainWithOneFunctionChanged_OnlyThatDefinitionIsCompiledAgain()
+    {
+        const string rest = "\nrecord Item(int Id);\nclass Cart { public int Count() => 2; }\nint Other() => 3;";
+        var first = Apply("int A() => 1;" + rest, loadedFrom: "/src/file.cs").Candidate;
+
+        var second = Apply("int A() => 10;" + rest, loadedFrom: "/src/file.cs").Candidate;
+
+        var changed = first.Definitions.Keys.Where(key => !ReferenceEquals(second.Definitions[key].Tree, first.Definitions[key].Tree)).ToList();
+        Assert.That(first.Definitions, Has.Count.EqualTo(4));
+        Assert.That(changed, Has.Count.EqualTo(1), "only A's definition is compiled again: " + string.Join(", ", changed));
+        Assert.That(changed[0], Does.Contain("|A|"));
+        Apply("A() + Other() + new Cart().Count()");
+    }
+
+    [Test]
     public void Compile_FileScopedNamespace_DefinesTypesInThatNamespace()
     {
         Apply("using System;\nnamespace Game;\npublic class Board { public int Size = 3; }", loadedFrom: "/src/Board.cs");
