@@ -293,21 +293,10 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
         };
         try
         {
-            // The detached path binds its references on its first compile (≈200 ms): evals go the world's way until then.
-            try
-            {
-                _compiler.CompileDetached(SubmissionParser.Parse("1 + 1", WorldCompiler.DefaultNamespace, SourceOrigin.Repl), "warm-up");
-            }
-            finally
-            {
-                _detachedReady.TrySetResult();
-            }
             for (var round = 0; round < WarmUpRounds && Volatile.Read(ref _disposed) == 0; round++)
             {
                 foreach (var code in samples)
                 {
-                    // Detached compiles take no lock: the ones of the samples that define nothing warm that path too.
-                    _compiler.CompileDetached(SubmissionParser.Parse(code, WorldCompiler.DefaultNamespace, SourceOrigin.Repl), "warm-up");
                     await _worldLock.WaitAsync().ConfigureAwait(false);
                     try
                     {
@@ -320,10 +309,28 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
                     }
                 }
             }
+            // Then the detached path, which binds its references on its first compile (≈200 ms of CPU that would
+            // otherwise slow the first evals after start); evals go the world's way until it is ready.
+            try
+            {
+                _compiler.CompileDetached(SubmissionParser.Parse("1 + 1", WorldCompiler.DefaultNamespace, SourceOrigin.Repl), "warm-up");
+            }
+            finally
+            {
+                _detachedReady.TrySetResult();
+            }
+            for (var round = 0; round < WarmUpRounds && Volatile.Read(ref _disposed) == 0; round++)
+            {
+                foreach (var code in samples) _compiler.CompileDetached(SubmissionParser.Parse(code, WorldCompiler.DefaultNamespace, SourceOrigin.Repl), "warm-up");
+            }
         }
         catch (Exception e)
         {
             ServerLog.CompilerFailed(_logger, e);
+        }
+        finally
+        {
+            _detachedReady.TrySetResult(); // a failed or stopped warm-up leaves each eval to try the detached path itself
         }
     }
 
