@@ -269,11 +269,14 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
     private async Task InitializeAsync()
     {
         if (!BaselineTrimmer.IsAvailable) ServerLog.BaselineTrimmerUnavailable(_logger);
-        await _target.StartAsync(CancellationToken.None).ConfigureAwait(false);
-        var image = _compiler.Initialize();
-        await _target.LoadWorldAsync(image.Pe, image.Pdb, CancellationToken.None).ConfigureAwait(false);
-        // Roslyn's first EmitDifference costs ~150 ms of JIT; pay it now, not on the user's first eval.
+        // The target's start is mostly another process booting: compile the world meanwhile.
+        var starting = _target.StartAsync(CancellationToken.None);
+        var image = await Task.Run(_compiler.Initialize).ConfigureAwait(false);
+        await starting.ConfigureAwait(false);
+        var loading = _target.LoadWorldAsync(image.Pe, image.Pdb, CancellationToken.None);
+        // Roslyn's first EmitDifference costs ~150 ms of JIT; pay it now (while the target loads the world), not on the user's first eval.
         _compiler.Compile(SubmissionParser.Parse("1 + 1", WorldCompiler.DefaultNamespace, SourceOrigin.Repl), null, "warm-up");
+        await loading.ConfigureAwait(false);
         ServerLog.WorldReady(_logger, _target.ProcessId ?? 0);
         _ = Task.Run(WarmUpAsync);
     }

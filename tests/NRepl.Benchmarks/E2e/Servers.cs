@@ -33,11 +33,48 @@ internal static class Servers
     }
 
     /// <summary>Starts <c>dotnet NRepl.Server.dll --port 0</c> in a fresh temporary directory (removed when it stops).</summary>
-    public static ChildProcess StartCSharp(RunInfo run, string name = "nREPL C# server")
+    public static ChildProcess StartCSharp(RunInfo run, string name = "nREPL C# server", string? dll = null)
     {
-        string dll = ServerDll(run);
+        dll ??= ServerDll(run);
         string dir = Directory.CreateTempSubdirectory("nrepl-bench-").FullName;
         return ChildProcess.Start(name, DotnetHost(), new[] { dll, "--port", "0" }, dir, ownsDirectory: true);
+    }
+
+    /// <summary>
+    /// Publishes the server as deploy/install.sh does (Release, linux-x64, framework-dependent, ReadyToRun) into a
+    /// temporary directory and returns its NRepl.Server.dll.
+    /// </summary>
+    public static string PublishReadyToRun(RunInfo run, string directory)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo(DotnetHost())
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (string argument in new[]
+        {
+            "publish", Path.Combine(run.RepositoryRoot, "src", "NRepl.Server"), "-c", "Release", "-r", "linux-x64",
+            "--self-contained", "false", "-p:PublishReadyToRun=true", "-o", directory,
+        })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var publish = System.Diagnostics.Process.Start(start)!;
+        var output = publish.StandardOutput.ReadToEndAsync();
+        var errors = publish.StandardError.ReadToEndAsync();
+        if (!publish.WaitForExit(TimeSpan.FromMinutes(10)))
+        {
+            publish.Kill(entireProcessTree: true);
+            throw new TimeoutException("dotnet publish did not finish within 10 minutes.");
+        }
+
+        if (publish.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"dotnet publish failed ({publish.ExitCode}):\n{output.Result}\n{errors.Result}");
+        }
+
+        return Path.Combine(directory, "NRepl.Server.dll");
     }
 
     /// <summary>Why the reference server cannot run here, or null when it can.</summary>
