@@ -2,7 +2,6 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Emit;
-using Microsoft.CodeAnalysis.Text;
 using NRepl.Runtime.Contract;
 using NRepl.Server.World.Emit;
 using NRepl.Server.World.Model;
@@ -38,9 +37,7 @@ internal sealed class DetachedEvalCompiler
     {
         _references = references;
         _options = options;
-        _globalUsings = CSharpSyntaxTree.ParseText(
-            SourceText.From(string.Concat(globalUsings.Select(u => $"global using global::{u};\n")), System.Text.Encoding.UTF8),
-            TreeRenderer.ParseOptions, "usings.cs");
+        _globalUsings = TreeRenderer.GlobalUsings(globalUsings);
     }
 
     /// <summary>The world as a detached eval sees it, with the references bound once per world generation.</summary>

@@ -56,10 +56,9 @@ internal sealed class WorldCompiler
             allowUnsafe: true,
             nullableContextOptions: NullableContextOptions.Enable,
             concurrentBuild: false);
-        _globalUsings = CSharpSyntaxTree.ParseText(
-            SourceText.From(string.Concat(DefaultUsings.Select(u => $"global using global::{u};\n"))
-                + $"[assembly: global::System.Runtime.CompilerServices.InternalsVisibleTo(\"{DetachedEvalCompiler.AssemblyName}\")]\n", System.Text.Encoding.UTF8),
-            TreeRenderer.ParseOptions, "usings.cs");
+        // User code is internal: detached evals reach it as a friend assembly.
+        _globalUsings = TreeRenderer.GlobalUsings(DefaultUsings,
+            $"[assembly: global::System.Runtime.CompilerServices.InternalsVisibleTo(\"{DetachedEvalCompiler.AssemblyName}\")]\n");
         _detached = new DetachedEvalCompiler(references, _options, DefaultUsings);
     }
 

@@ -25,6 +25,10 @@ internal static class TreeRenderer
         SyntaxKind.OverrideKeyword, SyntaxKind.AbstractKeyword, SyntaxKind.SealedKeyword, SyntaxKind.NewKeyword,
     };
 
+    /// <summary>The <c>global using</c> directives every world tree (or detached eval) sees, and any assembly attributes after them.</summary>
+    public static SyntaxTree GlobalUsings(IEnumerable<string> namespaces, string assemblyAttributes = "") =>
+        Parse(string.Concat(namespaces.Select(u => $"global using global::{u};\n")) + assemblyAttributes, "usings.cs");
+
     public static SyntaxTree Shell(string ns) =>
         Parse($"namespace {ns}\n{{\ninternal static partial class {WorldNames.Holder}\n{{\n}}\n}}\n", $"{ns}.holder.cs");
 
