@@ -61,13 +61,14 @@ public sealed class TargetFailureTests
     }
 
     /// <summary>SIGSTOP makes the target hang as a machine swapping or a stuck control loop would: nothing it runs can answer.</summary>
-    private static async Task<(ServerProcess Server, NReplTestClient Client, string Session, int TargetPid)> StartAndStopTargetAsync()
+    private static async Task<(ServerProcess Server, NReplTestClient Client, string Session, int TargetPid)> StartAndStopTargetAsync(bool subscribe = false)
     {
         var server = await ServerProcess.StartAsync("--port", "0", "--NRepl:Target:UnresponsiveAfterSeconds=2");
         var client = await NReplTestClient.ConnectAsync(server.Port);
         var session = (await client.RequestAsync(("op", "clone"))).Single().GetString("new-session")!;
         await client.RequestAsync(("op", "eval"), ("session", session), ("code", "var kept = 1; int Helper() => 5;"));
         var pid = int.Parse((await client.RequestAsync(("op", "eval"), ("session", session), ("code", "Environment.ProcessId"))).Single(m => m.Has("value")).GetString("value")!);
+        if (subscribe) await client.RequestAsync(("op", "out-subscribe"), ("session", session), ("id", "subscription"));
         Signal(pid, "STOP");
         return (server, client, session, pid);
     }
@@ -131,6 +132,23 @@ public sealed class TargetFailureTests
         var after = await client.RequestAsync(("op", "eval"), ("session", session), ("code", "Environment.ProcessId"));
         Assert.That(after.Single(m => m.Has("value")).GetString("value"), Is.EqualTo(pid.ToString(System.Globalization.CultureInfo.InvariantCulture)), "the same target");
         Assert.That(server.Log, Does.Contain("answers again"));
+    }
+
+    [Test]
+    public async Task TargetHangs_NoEvalWaiting_SubscribedSessionIsToldAndTheNextEvalIsOffered()
+    {
+        var (server, client, session, pid) = await StartAndStopTargetAsync(subscribe: true);
+        await using var _ = server;
+        await using var __ = client;
+
+        await client.WaitForAsync(m => m.Id == "subscription" && (m.GetString("err") ?? "").Contains("has not answered the server"), "the notice on the subscription");
+
+        var id = client.NextId();
+        await client.SendAsync(new Dictionary<string, object?> { ["op"] = "eval", ["session"] = session, ["id"] = id, ["code"] = "Helper()" });
+        var offer = await OfferAsync(client, id);
+        Assert.That(offer.GetDict("condition")!["type"], Is.EqualTo("TargetUnresponsive"));
+        Signal(pid, "CONT");
+        Assert.That((await client.UntilDoneAsync(id)).Single(m => m.Has("value")).GetString("value"), Is.EqualTo("5"));
     }
 
     [Test]
