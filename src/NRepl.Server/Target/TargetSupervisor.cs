@@ -229,32 +229,26 @@ public sealed class TargetSupervisor : IAsyncDisposable
     {
         if (!ReferenceEquals(Volatile.Read(ref _current), process)) return;
         _logger.LogWarning("Target {Pid} has not answered a ping for {Seconds:0} s.", process.ProcessId, silence.TotalSeconds);
-        Raise(Unresponsive, silence);
+        Raise(nameof(Unresponsive), () => Unresponsive?.Invoke(silence));
     }
 
     private void OnResponsive(TargetProcess process)
     {
         if (!ReferenceEquals(Volatile.Read(ref _current), process)) return;
         _logger.LogInformation("Target {Pid} answers again.", process.ProcessId);
-        try
-        {
-            Responsive?.Invoke();
-        }
-        catch (Exception e)
-        {
-            _logger.LogError(e, "A handler of TargetSupervisor.Responsive threw.");
-        }
+        Raise(nameof(Responsive), () => Responsive?.Invoke());
     }
 
-    private void Raise<T>(Action<T>? handlers, T argument)
+    /// <summary>Runs an event's handlers; one that throws is logged, never let into the supervisor's own work.</summary>
+    private void Raise(string eventName, Action raise)
     {
         try
         {
-            handlers?.Invoke(argument);
+            raise();
         }
         catch (Exception e)
         {
-            _logger.LogError(e, "A handler of a TargetSupervisor event threw.");
+            _logger.LogError(e, "A handler of TargetSupervisor.{Event} threw.", eventName);
         }
     }
 
@@ -267,6 +261,6 @@ public sealed class TargetSupervisor : IAsyncDisposable
     private void OnDied(TargetProcess process, TargetExit exit, bool onPurpose)
     {
         if (onPurpose || !ReferenceEquals(Volatile.Read(ref _current), process)) return;
-        Raise(Exited, exit);
+        Raise(nameof(Exited), () => Exited?.Invoke(exit));
     }
 }

@@ -775,9 +775,7 @@ internal sealed class LiveWorld : ILiveEvaluator, ITargetOutputSink, IHostedServ
         _conditions[condition.Id] = condition;
         try
         {
-            _output.Write(condition.SessionId, condition.EvalId, true, condition.Text());
-            _output.Condition(condition.SessionId, condition.EvalId, condition.Fields());
-            _output.NeedInput(condition.SessionId, condition.EvalId);
+            condition.ShowOn(_output);
             return await condition.Choice.WaitAsync(ct).ConfigureAwait(false);
         }
         catch (OperationCanceledException)

@@ -90,9 +90,7 @@ internal sealed class UnresponsiveTargetOffers
         _conditions[condition.Id] = condition;
         try
         {
-            _output.Write(sessionId, evalId, true, condition.Text());
-            _output.Condition(sessionId, evalId, condition.Fields());
-            _output.NeedInput(sessionId, evalId);
+            condition.ShowOn(_output);
             var choice = await condition.Choice.WaitAsync(episode).ConfigureAwait(false);
             if (choice.Name == MigrationCondition.RestartTarget)
             {

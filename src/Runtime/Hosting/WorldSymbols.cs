@@ -23,7 +23,8 @@ internal sealed class WorldSymbols
     public void SetBaseline(byte[] pdb)
     {
         if (pdb.Length == 0) return;
-        var reader = TryOpen(pdb);
+        // Kept open for the world's life: one PDB, so its one pinned image does not matter.
+        var reader = TryOpen(pdb)?.GetMetadataReader();
         lock (_gate) _baseline = reader;
     }
 
@@ -34,15 +35,7 @@ internal sealed class WorldSymbols
     public void AddDelta(byte[] pdb)
     {
         if (pdb.Length == 0) return;
-        MetadataReaderProvider provider;
-        try
-        {
-            provider = MetadataReaderProvider.FromPortablePdbImage(ImmutableArray.Create(pdb));
-        }
-        catch (BadImageFormatException)
-        {
-            return; // no line numbers is better than a refused delta
-        }
+        if (TryOpen(pdb) is not { } provider) return;
         using (provider)
         {
             var reader = provider.GetMetadataReader();
@@ -107,15 +100,18 @@ internal sealed class WorldSymbols
         }
     }
 
-    private static MetadataReader? TryOpen(byte[] pdb)
+    private static MetadataReaderProvider? TryOpen(byte[] pdb)
     {
+        var provider = MetadataReaderProvider.FromPortablePdbImage(ImmutableArray.Create(pdb));
         try
         {
-            return MetadataReaderProvider.FromPortablePdbImage(ImmutableArray.Create(pdb)).GetMetadataReader();
+            provider.GetMetadataReader(); // reads the header: a bad image fails here, not later
+            return provider;
         }
         catch (BadImageFormatException)
         {
-            // No line numbers is better than a refused world.
+            // No line numbers is better than a refused world or delta.
+            provider.Dispose();
             return null;
         }
     }

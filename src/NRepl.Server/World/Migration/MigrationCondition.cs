@@ -183,6 +183,14 @@ internal sealed class MigrationCondition
 
     public void Cancel() => _choice.TrySetResult(new RestartChoice(DefaultRestart, null));
 
+    /// <summary>Shows the condition on its eval: the err text, the structured keys, then need-input for the answer.</summary>
+    public void ShowOn(NRepl.Server.Evaluation.ISessionOutput output)
+    {
+        output.Write(SessionId, EvalId, true, Text());
+        output.Condition(SessionId, EvalId, Fields());
+        output.NeedInput(SessionId, EvalId);
+    }
+
     /// <summary>The report and the numbered restarts, as the err text of the eval.</summary>
     public string Text()
     {
